@@ -1,0 +1,197 @@
+//! Golden frames of the wire protocol. A change here is a change of the
+//! public protocol: review it, and bump PROTOCOL_VERSION when old clients
+//! would misread the new shape.
+
+use pdauth_common::{
+    Account, ClientFrame, ErrorCode, Event, LoginInfo, PROTOCOL_VERSION, ProfileStatus, Reply, Request, Response,
+    RevokeOutcome, ServerFrame, StorageInfo, TokenState, UserSummary, WireError,
+};
+
+fn line<T: serde::Serialize>(frame: &T) -> String {
+    serde_json::to_string(frame).unwrap()
+}
+
+fn valid_status() -> ProfileStatus {
+    ProfileStatus {
+        name: "work".into(),
+        state: TokenState::Valid,
+        reason: None,
+        account: Some(Account {
+            subdomain: Some("acme".into()),
+            account_id: Some("PACCT01".into()),
+            region: Some("UnitedStates".into()),
+        }),
+        user: Some(UserSummary {
+            id: Some("PUSER01".into()),
+            name: Some("Ada Admin".into()),
+            email: Some("ada@example.com".into()),
+            role: Some("admin".into()),
+        }),
+        scopes_requested: vec!["read".into(), "write".into()],
+        scopes_granted: vec!["openid".into(), "read".into()],
+        scopes_missing: vec!["write".into()],
+        obtained_at: Some(1_760_000_000),
+        expires_at: Some(1_760_003_600),
+        api_url: Some("https://api.pagerduty.com".into()),
+        login: None,
+    }
+}
+
+fn login_info() -> LoginInfo {
+    LoginInfo {
+        profile: "work".into(),
+        authorize_url: "https://identity.pagerduty.com/oauth/authorize?client_id=abc&state=S".into(),
+        redirect_uri: "http://127.0.0.1:8976/callback".into(),
+        started_at: 1_760_000_000,
+        expires_at: 1_760_000_600,
+    }
+}
+
+#[test]
+fn client_frames() {
+    let frames = vec![
+        ClientFrame::Hello {
+            protocol: PROTOCOL_VERSION,
+            client: "pdauth 0.1.0".into(),
+        },
+        ClientFrame::Request {
+            id: 1,
+            request: Request::Ping,
+        },
+        ClientFrame::Request {
+            id: 2,
+            request: Request::Status,
+        },
+        ClientFrame::Request {
+            id: 3,
+            request: Request::Subscribe,
+        },
+        ClientFrame::Request {
+            id: 4,
+            request: Request::Login { profile: "work".into() },
+        },
+        ClientFrame::Request {
+            id: 5,
+            request: Request::CancelLogin { profile: "work".into() },
+        },
+        ClientFrame::Request {
+            id: 6,
+            request: Request::Token { profile: "work".into() },
+        },
+        ClientFrame::Request {
+            id: 7,
+            request: Request::Revoke { profile: "work".into() },
+        },
+    ];
+    let text: Vec<String> = frames.iter().map(line).collect();
+    insta::assert_snapshot!(text.join("\n"));
+    for (frame, text) in frames.iter().zip(&text) {
+        assert_eq!(&serde_json::from_str::<ClientFrame>(text).unwrap(), frame);
+    }
+}
+
+#[test]
+fn server_frames() {
+    let frames = vec![
+        ServerFrame::Welcome {
+            protocol: PROTOCOL_VERSION,
+            daemon_version: "0.1.0".into(),
+        },
+        ServerFrame::Reply {
+            id: 1,
+            result: Reply::Ok(Response::Pong {
+                daemon_version: "0.1.0".into(),
+            }),
+        },
+        ServerFrame::Reply {
+            id: 2,
+            result: Reply::Ok(Response::Status {
+                profiles: vec![valid_status(), ProfileStatus::logged_out("other")],
+                storage: StorageInfo::KeyFile {
+                    path: "/home/a/.local/state/pdauth/store.key".into(),
+                },
+            }),
+        },
+        ServerFrame::Reply {
+            id: 4,
+            result: Reply::Ok(Response::LoginStarted { login: login_info() }),
+        },
+        ServerFrame::Reply {
+            id: 6,
+            result: Reply::Ok(Response::Token {
+                profile: "work".into(),
+                access_token: "pdus+_0XBPWQQ_example".into(),
+                token_type: "bearer".into(),
+                expires_at: Some(1_760_003_600),
+            }),
+        },
+        ServerFrame::Reply {
+            id: 7,
+            result: Reply::Ok(Response::Revoked {
+                profile: "work".into(),
+                outcome: RevokeOutcome::NotConfirmed {
+                    detail: "timed out".into(),
+                },
+            }),
+        },
+        ServerFrame::Reply {
+            id: 8,
+            result: Reply::Error(WireError::new(
+                ErrorCode::NeedsLogin,
+                "profile \"work\" has no token: run `pdauth login work`",
+            )),
+        },
+        ServerFrame::Event {
+            event: Event::LoginStarted { login: login_info() },
+        },
+        ServerFrame::Event {
+            event: Event::LoginCompleted { profile: "work".into() },
+        },
+        ServerFrame::Event {
+            event: Event::LoginFailed {
+                profile: "work".into(),
+                message: "access denied".into(),
+            },
+        },
+        ServerFrame::Event {
+            event: Event::Revoked {
+                profile: "work".into(),
+                outcome: RevokeOutcome::Confirmed,
+            },
+        },
+        ServerFrame::Event {
+            event: Event::Health { status: valid_status() },
+        },
+        ServerFrame::Event {
+            event: Event::Resync {
+                profiles: vec![ProfileStatus::logged_out("work")],
+            },
+        },
+        ServerFrame::Error {
+            error: WireError::new(ErrorCode::ProtocolMismatch, "client speaks protocol 9, daemon 1"),
+        },
+    ];
+    let text: Vec<String> = frames.iter().map(line).collect();
+    insta::assert_snapshot!(text.join("\n"));
+    for (frame, text) in frames.iter().zip(&text) {
+        assert_eq!(&serde_json::from_str::<ServerFrame>(text).unwrap(), frame);
+    }
+}
+
+#[test]
+fn every_state_has_its_snake_case_word() {
+    for state in TokenState::ALL {
+        assert_eq!(
+            serde_json::to_value(state).unwrap(),
+            serde_json::Value::String(state.as_str().into())
+        );
+    }
+}
+
+#[test]
+fn unknown_fields_and_ops_are_refused() {
+    assert!(
+        serde_json::from_str::<ClientFrame>(r#"{"type":"request","id":1,"request":{"op":"drop_tables"}}"#).is_err()
+    );
+    assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"hello","protocol":1,"client":"x","extra":1}"#).is_err());
+}
