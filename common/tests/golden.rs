@@ -49,7 +49,7 @@ fn login_info() -> LoginInfo {
 
 #[test]
 fn client_frames() {
-    let frames = vec![
+    let frames = [
         ClientFrame::Hello {
             protocol: PROTOCOL_VERSION,
             client: "pdauth 0.1.0".into(),
