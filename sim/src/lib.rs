@@ -1,1 +1,310 @@
-//! placeholder
+//! `pdauth-sim`: a local PagerDuty sandbox. It serves, on one base URL, the identity
+//! endpoints PagerDuty runs at `identity.pagerduty.com` and the REST API v2 of
+//! `api.pagerduty.com`, with a seeded account, fault injection and request counters, so
+//! tests, benchmarks and the demo never need the real PagerDuty. It imitates PagerDuty's
+//! awkward parts on purpose: rotating refresh tokens, 30-second codes, invalid scopes that
+//! silently grant only `openid`, lower-case `token_type`, 401s without JSON.
+//!
+//! # Running it
+//!
+//! ```text
+//! pdauth-sim [--addr 127.0.0.1:0] [--client ID=REDIRECT_URI[=SECRET]]... [--access-ttl 3600]
+//!            [--refresh-ttl 86400] [--code-ttl 30] [--rate-limit 960] [--subdomain acme-sandbox]
+//!            [--region us|eu] [--tls --ca-out PATH] [--seed 1]
+//! ```
+//!
+//! The first stdout line is the base URL (`http://127.0.0.1:PORT`, or `https://...` with
+//! `--tls`); logs go to stderr (`RUST_LOG` is honoured). SIGTERM or SIGINT stops it.
+//! Invalid flags exit with status 2.
+//!
+//! * Clients: `pdauth-demo` is registered by default as a public client for
+//!   `http://127.0.0.1:8976/callback`. `--client ID=URI` adds a public client,
+//!   `--client ID=URI=SECRET` a confidential one (secret required at token and revoke).
+//!   Repeat a flag with the same id for more redirect URIs; naming `pdauth-demo` replaces its
+//!   default registration. Redirect URIs match byte for byte.
+//! * TLS: `--tls --ca-out PATH` generates a CA and a certificate for `127.0.0.1`, `::1` and
+//!   `localhost`, writes the CA PEM to PATH (mode 0644) and serves HTTPS.
+//!
+//! # PagerDuty surface
+//!
+//! * `GET /oauth/authorize`: validates `client_id`, exact `redirect_uri`, `response_type=code`,
+//!   `code_challenge` + `code_challenge_method=S256`, no duplicate parameters; optional
+//!   `subdomain`, `service_region`. A bad client or redirect URI gets a 400 page (never a
+//!   redirect); other errors redirect with `error`, `error_description`, `state`. Otherwise a
+//!   consent page: `<form method="post" action="/oauth/authorize">` with a hidden input per
+//!   received parameter, one `<input type="radio" name="user_id" value="P...">` per seeded
+//!   user (the first `checked`) and buttons `name="decision"` `value="approve"` / `"deny"`.
+//! * `POST /oauth/authorize`: re-validates, then 302 to `redirect_uri?code=..&state=..` or
+//!   `?error=access_denied&..`. Codes are single use, live `--code-ttl` seconds and are bound
+//!   to client, redirect URI, PKCE challenge, user and scope. Any presentation of a known code
+//!   spends it; presenting a spent code revokes the tokens issued from it.
+//! * Scopes: `read`, `write`, `<resource>.read|write` and `openid`; if any requested scope is
+//!   invalid only `openid` is granted. The granted scope always starts with `openid`.
+//! * `POST /oauth/token` (form only): `authorization_code` and `refresh_token` grants.
+//!   Refresh tokens rotate; presenting a rotated one revokes the whole grant. Answers
+//!   `{"access_token":"pdus+_0XBPWQQ_<uuid>","refresh_token":"pdus+_1XBPWQQ_<uuid>",
+//!   "token_type":"bearer","scope":"openid ...","expires_in":N,"id_token":"<RS256 JWT>"}`
+//!   (`pdeu+_` in the EU region). Errors are RFC 6749 JSON, 400 or 401 (`invalid_client`).
+//! * `POST /oauth/revoke` (RFC 7009): 200 `{}` for known and unknown tokens; a refresh token
+//!   revokes its grant, an access token only itself.
+//! * `GET /global/oauth/anonymous/jwks`: the id_token key. Claims: `iss` =
+//!   `{base}/global/oauth/anonymous`, `aud` = `[client_id, base]`, `sub`, `user_id`,
+//!   `account_id`, `subdomain`, `region` (`UnitedStates` or `EU`), `iat`, `exp`.
+//! * `GET /users/me` with `Authorization: Bearer`: `{"user": {...}}`. Failures are
+//!   PagerDuty error bodies: 401 `{"error":{"message":"Authentication failed","code":2006}}`,
+//!   404 (code 2100), 405 (code 2001), 429 (code 2020). Every authenticated answer carries
+//!   `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (fixed one-minute window
+//!   of `--rate-limit` requests per access token).
+//!
+//! # Test hooks (`/_sim/`, not PagerDuty)
+//!
+//! * `GET /_sim/stats`: `{"token_requests":{"authorization_code":n,"refresh_token":n,"other":n},
+//!   "token_errors":n,"revocations":n,"api_requests":n,"rate_limited":n,"authorize_approvals":n,
+//!   "authorize_denials":n,"token_moved_requests":n,"live_access_tokens":n,
+//!   "live_refresh_tokens":n,"pending_faults":{"token":n,"api":n}}`.
+//! * `POST /_sim/revoke-all`: every token dies; `{"revoked": n}` (live tokens killed).
+//! * `POST /_sim/faults/token` with `{"mode", "times"?, "delay_ms"?, "status"?, "error"?,
+//!   "error_description"?}` queues a fault for the next `times` (default 1) token requests:
+//!   `error_with_200`, `html` (status default 502), `empty` (default 200), `truncated`,
+//!   `expires_in_string`, `no_refresh_token` (no rotation either), `uppercase_bearer`,
+//!   `delay`, `redirect` (302 to `/oauth/token-moved`, which answers a decoy success),
+//!   `status` (default 503 with `error`, default `temporarily_unavailable`). Only `delay`,
+//!   `expires_in_string`, `no_refresh_token` and `uppercase_bearer` consume codes or tokens.
+//! * `POST /_sim/faults/api` likewise for the REST API: `html_401`, `status` (default 500),
+//!   `429_no_headers`, `delay`. `POST /_sim/faults/clear` drops all queued faults.
+//! * `GET /_sim/clients`: `{"clients":[{"client_id","redirect_uris","confidential"}]}`.
+//! * `POST /_sim/clock/advance` with `{"seconds": n}`: moves the sandbox's clock forward
+//!   (codes, tokens and rate windows expire without waiting).
+//!
+//! # Library use
+//!
+//! [`start`] runs the sandbox in-process on [`SimConfig::addr`] and returns a [`RunningSim`]
+//! that stops when dropped; [`serve`] runs it on a given listener until a future completes;
+//! [`Sandbox`] splits preparation (base URL, CA) from serving.
+
+mod api;
+mod clients;
+mod clock;
+mod config;
+mod data;
+mod faults;
+mod form;
+mod grants;
+mod hooks;
+mod identity;
+mod jwt;
+mod random;
+mod ratelimit;
+mod reply;
+mod server;
+mod state;
+mod tls;
+
+pub use clock::SimClock;
+pub use config::{Args, ClientRegistration, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, Region, SimConfig};
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use state::{AppState, Shared};
+
+/// A prepared sandbox: state built, certificates generated and the CA written; not yet serving.
+pub struct Sandbox {
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    ca_pem: Option<String>,
+    base_url: String,
+    clock: SimClock,
+}
+
+impl Sandbox {
+    /// Prepares a sandbox that will be reached at `local_addr` (the listener's address).
+    pub fn new(config: SimConfig, local_addr: SocketAddr) -> anyhow::Result<Self> {
+        config
+            .validate()
+            .map_err(anyhow::Error::msg)
+            .context("invalid sandbox configuration")?;
+        let (tls, ca_pem) = if config.tls {
+            let material = tls::generate()?;
+            if let Some(path) = &config.ca_out {
+                tls::write_ca(path, &material.ca_pem)?;
+            }
+            (Some(material.acceptor), Some(material.ca_pem))
+        } else {
+            (None, None)
+        };
+        let base_url = base_url(local_addr, config.tls);
+        let signer = jwt::JwtSigner::sandbox()?;
+        let state: Shared = Arc::new(AppState::new(&config, base_url.clone(), signer));
+        Ok(Self {
+            router: router(state),
+            tls,
+            ca_pem,
+            base_url,
+            clock: config.clock,
+        })
+    }
+
+    /// The base URL (`http://127.0.0.1:PORT` or `https://...`), without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The CA certificate PEM in TLS mode.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The sandbox's clock.
+    pub fn clock(&self) -> &SimClock {
+        &self.clock
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn run(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        tracing::info!(base_url = %self.base_url, "PagerDuty sandbox serving");
+        server::run(listener, self.router, self.tls, shutdown).await
+    }
+}
+
+/// Serves the sandbox on `listener` until `shutdown` completes.
+pub async fn serve(config: SimConfig, listener: TcpListener, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let local_addr = listener.local_addr().context("reading the listener's address")?;
+    Sandbox::new(config, local_addr)?.run(listener, shutdown).await
+}
+
+/// Binds [`SimConfig::addr`] and serves the sandbox on a background task.
+pub async fn start(config: SimConfig) -> anyhow::Result<RunningSim> {
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let sandbox = Sandbox::new(config, listener.local_addr().context("reading the listener's address")?)?;
+    let base_url = sandbox.base_url().to_owned();
+    let ca_pem = sandbox.ca_pem().map(str::to_owned);
+    let clock = sandbox.clock().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(sandbox.run(listener, async move {
+        let _ = stopped.await;
+    }));
+    Ok(RunningSim {
+        base_url,
+        ca_pem,
+        clock,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+/// A sandbox serving in the background; it stops when dropped.
+pub struct RunningSim {
+    base_url: String,
+    ca_pem: Option<String>,
+    clock: SimClock,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl RunningSim {
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `base_url` joined with `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// The CA certificate PEM in TLS mode.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The sandbox's clock; advancing it expires codes, tokens and rate windows.
+    pub fn clock(&self) -> &SimClock {
+        &self.clock
+    }
+
+    /// Stops serving and waits until open connections are drained.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.context("the sandbox task failed")?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The URL clients use for a listener address (an unspecified address means loopback).
+fn base_url(addr: SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// Every route, the fallbacks and the request log.
+fn router(state: Shared) -> Router {
+    Router::new()
+        .merge(identity::router())
+        .merge(hooks::router())
+        .merge(api::router(state.clone()))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(reply::MAX_BODY_BYTES))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Logs method, path (never the query: it carries codes and state), status and duration.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_uses_loopback_for_unspecified_addresses() {
+        assert_eq!(
+            base_url("0.0.0.0:8080".parse().expect("addr"), false),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(base_url("[::]:443".parse().expect("addr"), true), "https://[::1]:443");
+        assert_eq!(
+            base_url("127.0.0.1:9".parse().expect("addr"), false),
+            "http://127.0.0.1:9"
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! Injected faults: what a test can ask the token endpoint or the REST API to do wrong on
+//! the next N requests, how such a request is parsed from JSON, and the FIFO queues that
+//! hold them. Applying a fault is the endpoints' business.
+
+use std::collections::VecDeque;
+
+use serde::Deserialize;
+
+/// Longest accepted `delay_ms`.
+pub const MAX_DELAY_MS: u64 = 120_000;
+/// Most repetitions of one fault.
+pub const MAX_TIMES: u32 = 10_000;
+
+/// A fault for the token endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenFault {
+    /// HTTP 200 carrying an OAuth error body.
+    ErrorWith200 { error: String, description: String },
+    /// An HTML page with the given status.
+    Html { status: u16 },
+    /// An empty body with the given status.
+    Empty { status: u16 },
+    /// HTTP 200 with a success body cut in half.
+    Truncated,
+    /// Normal processing, `expires_in` sent as a string.
+    ExpiresInString,
+    /// Normal processing, no `refresh_token` in the answer (and no rotation).
+    NoRefreshToken,
+    /// Normal processing, `token_type` sent as `Bearer`.
+    UppercaseBearer,
+    /// Sleep, then normal processing.
+    Delay { ms: u64 },
+    /// A 302 to `/oauth/token-moved`.
+    Redirect,
+    /// The given status with an OAuth error body.
+    Status {
+        status: u16,
+        error: String,
+        description: String,
+    },
+}
+
+impl TokenFault {
+    /// Whether the request is otherwise processed normally (codes and tokens are consumed).
+    pub fn processes_normally(&self) -> bool {
+        matches!(
+            self,
+            Self::ExpiresInString | Self::NoRefreshToken | Self::UppercaseBearer | Self::Delay { .. }
+        )
+    }
+}
+
+/// A fault for the REST API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiFault {
+    /// 401 with an HTML body.
+    Html401,
+    /// The given status with a PagerDuty error body.
+    Status { status: u16, message: String },
+    /// 429 without headers or body.
+    TooManyWithoutHeaders,
+    /// Sleep, then normal processing.
+    Delay { ms: u64 },
+}
+
+/// The JSON body of `POST /_sim/faults/{token,api}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRequest {
+    /// Fault mode name.
+    pub mode: String,
+    /// How many requests it applies to (default 1).
+    pub times: Option<u32>,
+    /// Delay for `delay`.
+    pub delay_ms: Option<u64>,
+    /// HTTP status for `html`, `empty` and `status`.
+    pub status: Option<u16>,
+    /// OAuth error code (token faults) or error message (API faults).
+    pub error: Option<String>,
+    /// OAuth `error_description`.
+    pub error_description: Option<String>,
+}
+
+impl FaultRequest {
+    /// Validated repetition count.
+    pub fn times(&self) -> Result<u32, String> {
+        match self.times.unwrap_or(1) {
+            0 => Err("`times` must be at least 1".into()),
+            n if n > MAX_TIMES => Err(format!("`times` must be at most {MAX_TIMES}")),
+            n => Ok(n),
+        }
+    }
+
+    fn status_or(&self, default: u16) -> Result<u16, String> {
+        match self.status.unwrap_or(default) {
+            s @ 200..=599 => Ok(s),
+            s => Err(format!("`status` {s} is not between 200 and 599")),
+        }
+    }
+
+    fn delay(&self) -> Result<u64, String> {
+        match self.delay_ms {
+            None => Err("mode `delay` needs `delay_ms`".into()),
+            Some(ms) if ms > MAX_DELAY_MS => Err(format!("`delay_ms` must be at most {MAX_DELAY_MS}")),
+            Some(ms) => Ok(ms),
+        }
+    }
+
+    fn text(value: &Option<String>, default: &str, field: &str) -> Result<String, String> {
+        let text = value.clone().unwrap_or_else(|| default.to_owned());
+        if text.len() > 512 || text.chars().any(char::is_control) {
+            return Err(format!(
+                "`{field}` must be at most 512 characters without control characters"
+            ));
+        }
+        Ok(text)
+    }
+
+    /// Interprets the request as a token-endpoint fault.
+    pub fn token_fault(&self) -> Result<TokenFault, String> {
+        let error = |default: &str| Self::text(&self.error, default, "error");
+        let description = || {
+            Self::text(
+                &self.error_description,
+                "injected by the PagerDuty sandbox",
+                "error_description",
+            )
+        };
+        Ok(match self.mode.as_str() {
+            "error_with_200" => TokenFault::ErrorWith200 {
+                error: error("invalid_grant")?,
+                description: description()?,
+            },
+            "html" => TokenFault::Html {
+                status: self.status_or(502)?,
+            },
+            "empty" => TokenFault::Empty {
+                status: self.status_or(200)?,
+            },
+            "truncated" => TokenFault::Truncated,
+            "expires_in_string" => TokenFault::ExpiresInString,
+            "no_refresh_token" => TokenFault::NoRefreshToken,
+            "uppercase_bearer" => TokenFault::UppercaseBearer,
+            "delay" => TokenFault::Delay { ms: self.delay()? },
+            "redirect" => TokenFault::Redirect,
+            "status" => TokenFault::Status {
+                status: self.status_or(503)?,
+                error: error("temporarily_unavailable")?,
+                description: description()?,
+            },
+            other => {
+                return Err(format!(
+                    "unknown token fault mode `{other}`; expected one of error_with_200, html, empty, truncated, \
+                     expires_in_string, no_refresh_token, uppercase_bearer, delay, redirect, status"
+                ));
+            }
+        })
+    }
+
+    /// Interprets the request as a REST API fault.
+    pub fn api_fault(&self) -> Result<ApiFault, String> {
+        Ok(match self.mode.as_str() {
+            "html_401" => ApiFault::Html401,
+            "status" => {
+                let status = self.status_or(500)?;
+                ApiFault::Status {
+                    status,
+                    message: Self::text(&self.error, default_message(status), "error")?,
+                }
+            }
+            "429_no_headers" => ApiFault::TooManyWithoutHeaders,
+            "delay" => ApiFault::Delay { ms: self.delay()? },
+            other => {
+                return Err(format!(
+                    "unknown API fault mode `{other}`; expected one of html_401, status, 429_no_headers, delay"
+                ));
+            }
+        })
+    }
+}
+
+/// PagerDuty-like message for an injected status.
+fn default_message(status: u16) -> &'static str {
+    match status {
+        400 => "Invalid Input Provided",
+        401 => "Authentication failed",
+        403 => "Access Denied",
+        404 => "Not Found",
+        429 => "Rate Limit Exceeded",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Internal Server Error",
+    }
+}
+
+/// Faults waiting for requests, oldest first; each applies to its next `times` requests.
+#[derive(Debug)]
+pub struct FaultQueue<F> {
+    queue: VecDeque<(F, u32)>,
+}
+
+impl<F> Default for FaultQueue<F> {
+    fn default() -> Self {
+        Self { queue: VecDeque::new() }
+    }
+}
+
+impl<F: Clone> FaultQueue<F> {
+    /// Queues `fault` for the next `times` requests after those already queued.
+    pub fn push(&mut self, fault: F, times: u32) {
+        self.queue.push_back((fault, times));
+    }
+
+    /// The fault for the current request, if any.
+    pub fn take(&mut self) -> Option<F> {
+        let (fault, remaining) = self.queue.front_mut()?;
+        let fault = fault.clone();
+        *remaining -= 1;
+        if *remaining == 0 {
+            self.queue.pop_front();
+        }
+        Some(fault)
+    }
+
+    /// Requests still to be faulted.
+    pub fn pending(&self) -> u64 {
+        self.queue.iter().map(|(_, n)| u64::from(*n)).sum()
+    }
+
+    /// Drops everything; returns how many requests would still have been faulted.
+    pub fn clear(&mut self) -> u64 {
+        let pending = self.pending();
+        self.queue.clear();
+        pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(json: &str) -> FaultRequest {
+        serde_json::from_str(json).expect("valid request")
+    }
+
+    #[test]
+    fn parses_modes_with_defaults() {
+        assert_eq!(
+            request(r#"{"mode":"html"}"#).token_fault(),
+            Ok(TokenFault::Html { status: 502 })
+        );
+        assert_eq!(
+            request(r#"{"mode":"empty"}"#).token_fault(),
+            Ok(TokenFault::Empty { status: 200 })
+        );
+        assert!(matches!(
+            request(r#"{"mode":"status","status":400,"error":"invalid_client"}"#).token_fault(),
+            Ok(TokenFault::Status { status: 400, ref error, .. }) if error == "invalid_client"
+        ));
+        assert_eq!(
+            request(r#"{"mode":"429_no_headers"}"#).api_fault(),
+            Ok(ApiFault::TooManyWithoutHeaders)
+        );
+        assert!(request(r#"{"mode":"delay"}"#).token_fault().is_err());
+        assert!(request(r#"{"mode":"bogus"}"#).token_fault().is_err());
+        assert!(request(r#"{"mode":"html","status":99}"#).token_fault().is_err());
+        assert!(request(r#"{"mode":"html","times":0}"#).times().is_err());
+        assert!(serde_json::from_str::<FaultRequest>(r#"{"mode":"html","extra":1}"#).is_err());
+    }
+
+    #[test]
+    fn queue_applies_each_fault_times_in_order() {
+        let mut queue = FaultQueue::default();
+        queue.push("a", 2);
+        queue.push("b", 1);
+        assert_eq!(queue.pending(), 3);
+        assert_eq!(queue.take(), Some("a"));
+        assert_eq!(queue.take(), Some("a"));
+        assert_eq!(queue.take(), Some("b"));
+        assert_eq!(queue.take(), None);
+        queue.push("c", 5);
+        assert_eq!(queue.clear(), 5);
+        assert_eq!(queue.take(), None);
+    }
+}

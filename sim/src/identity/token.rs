@@ -1,0 +1,247 @@
+//! `POST /oauth/token`: the authorization-code and refresh-token grants, with PagerDuty's
+//! response shape and an RS256 id_token. Injected faults are applied first (see
+//! `token_faults.rs`); only the faults that answer normally consume codes or tokens.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::client_auth;
+use super::oauth_error::OAuthError;
+use super::scope;
+use super::token_faults;
+use crate::faults::TokenFault;
+use crate::form::Params;
+use crate::grants::{GrantInfo, Lifetimes};
+use crate::state::{AppState, Shared};
+use crate::{random, reply};
+
+/// Grant types as counted by `/_sim/stats`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GrantKind {
+    AuthorizationCode,
+    RefreshToken,
+    Other,
+}
+
+/// How a successful answer is shaped (some faults change the shape, not the outcome).
+#[derive(Clone, Copy, Debug, Default)]
+struct Shape {
+    expires_in_string: bool,
+    uppercase_bearer: bool,
+    omit_refresh: bool,
+}
+
+impl Shape {
+    fn from_fault(fault: Option<&TokenFault>) -> Self {
+        Self {
+            expires_in_string: matches!(fault, Some(TokenFault::ExpiresInString)),
+            uppercase_bearer: matches!(fault, Some(TokenFault::UppercaseBearer)),
+            omit_refresh: matches!(fault, Some(TokenFault::NoRefreshToken)),
+        }
+    }
+}
+
+/// Tokens issued by a successful request.
+struct Issued {
+    access_token: String,
+    refresh_token: Option<String>,
+    scope: String,
+    id_token: String,
+}
+
+/// `POST /oauth/token`.
+pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Response {
+    let raw = reply::read_body(body).await;
+    let is_form = reply::is_form(&headers);
+    let params = raw.as_ref().ok().filter(|_| is_form).map(|raw| Params::parse(raw));
+    let kind = match params
+        .as_ref()
+        .and_then(|p| p.as_ref().ok())
+        .and_then(|p| p.single("grant_type").ok().flatten())
+    {
+        Some("authorization_code") => GrantKind::AuthorizationCode,
+        Some("refresh_token") => GrantKind::RefreshToken,
+        _ => GrantKind::Other,
+    };
+
+    let fault = {
+        let mut inner = state.lock();
+        let counts = &mut inner.counters.token_requests;
+        match kind {
+            GrantKind::AuthorizationCode => counts.authorization_code += 1,
+            GrantKind::RefreshToken => counts.refresh_token += 1,
+            GrantKind::Other => counts.other += 1,
+        }
+        inner.token_faults.take()
+    };
+    if let Some(response) = fault.as_ref().and_then(|f| token_faults::respond(&state, f)) {
+        state.lock().counters.token_errors += 1;
+        return response;
+    }
+    if let Some(TokenFault::Delay { ms }) = fault {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+
+    let outcome = match (raw, params) {
+        (Err(_), _) => Err(OAuthError::invalid_request("request body larger than 64 KiB")),
+        (Ok(_), None) => Err(OAuthError::invalid_request(
+            "the token endpoint takes an application/x-www-form-urlencoded body (not JSON)",
+        )),
+        (Ok(_), Some(Err(e))) => Err(OAuthError::invalid_request(format!("malformed form body: {e}"))),
+        (Ok(_), Some(Ok(params))) => process(&state, &headers, &params, kind, Shape::from_fault(fault.as_ref())),
+    };
+    match outcome {
+        Ok(response) => response,
+        Err(error) => {
+            state.lock().counters.token_errors += 1;
+            tracing::debug!(error = error.code(), "token request refused");
+            error.into_response()
+        }
+    }
+}
+
+fn process(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    kind: GrantKind,
+    shape: Shape,
+) -> Result<Response, OAuthError> {
+    if let Some(name) = params.first_duplicate() {
+        return Err(OAuthError::invalid_request(format!(
+            "parameter `{name}` was sent more than once"
+        )));
+    }
+    if params.single("grant_type").ok().flatten().is_none() {
+        return Err(OAuthError::invalid_request("grant_type is missing"));
+    }
+    let client = client_auth::authenticate(&state.clients, headers, params)?;
+    let get = |name: &str| params.single(name).ok().flatten();
+    let required = |name: &str| {
+        get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
+    };
+    let issued = match kind {
+        GrantKind::AuthorizationCode => {
+            let code = required("code")?;
+            let redirect_uri = required("redirect_uri")?;
+            let verifier = required("code_verifier")?;
+            let grant = state
+                .lock()
+                .auth
+                .redeem_code(code, &client.id, redirect_uri, verifier, state.clock.now())
+                .map_err(|e| OAuthError::invalid_grant(e.0))?;
+            issue(state, &grant, !shape.omit_refresh)?
+        }
+        GrantKind::RefreshToken => {
+            let refresh_token = required("refresh_token")?;
+            let rotate = !shape.omit_refresh;
+            let mut inner = state.lock();
+            let grant = inner
+                .auth
+                .use_refresh(refresh_token, &client.id, state.clock.now(), rotate)
+                .map_err(|e| OAuthError::invalid_grant(e.0))?;
+            drop(inner);
+            if let Some(requested) = get("scope") {
+                let granted = scope::split(&grant.scope);
+                if let Some(extra) = scope::split(requested).into_iter().find(|s| !granted.contains(s)) {
+                    return Err(OAuthError::invalid_scope(format!(
+                        "`{extra}` was not granted to this login"
+                    )));
+                }
+            }
+            issue(state, &grant, rotate)?
+        }
+        GrantKind::Other => {
+            return Err(OAuthError::unsupported_grant_type(
+                "grant_type must be authorization_code or refresh_token",
+            ));
+        }
+    };
+    Ok(success(state, &issued, shape))
+}
+
+/// Mints tokens for a grant and records them.
+fn issue(state: &AppState, grant: &GrantInfo, with_refresh: bool) -> Result<Issued, OAuthError> {
+    let (access_token, refresh_token) = random::token_pair(state.data.account.region.token_prefix())
+        .map_err(|e| OAuthError::server_error(e.to_string()))?;
+    let id_token = id_token(state, &grant.user_id, &grant.client_id)?;
+    let refresh_token = with_refresh.then_some(refresh_token);
+    let lifetimes = Lifetimes {
+        access: state.access_ttl,
+        refresh: state.refresh_ttl,
+    };
+    state.lock().auth.issue(
+        grant.grant_id,
+        access_token.clone(),
+        refresh_token.clone(),
+        state.clock.now(),
+        lifetimes,
+    );
+    Ok(Issued {
+        access_token,
+        refresh_token,
+        scope: grant.scope.clone(),
+        id_token,
+    })
+}
+
+/// The signed id_token for `user_id` issued to `client_id`.
+pub fn id_token(state: &AppState, user_id: &str, client_id: &str) -> Result<String, OAuthError> {
+    let now = state.clock.unix_seconds();
+    let account = &state.data.account;
+    let claims = json!({
+        "iss": format!("{}/global/oauth/anonymous", state.base_url),
+        "aud": [client_id, state.base_url],
+        "sub": user_id,
+        "user_id": user_id,
+        "account_id": account.id,
+        "subdomain": account.subdomain,
+        "region": state.data.account.region.claim(),
+        "iat": now,
+        "exp": now + state.access_ttl.as_secs(),
+    });
+    state
+        .signer
+        .sign(&claims)
+        .map_err(|e| OAuthError::server_error(e.to_string()))
+}
+
+/// The JSON body of a successful answer.
+fn success_body(issued: &Issued, expires_in: u64, shape: Shape) -> Value {
+    let mut body = json!({
+        "access_token": issued.access_token,
+        "token_type": if shape.uppercase_bearer { "Bearer" } else { "bearer" },
+        "scope": issued.scope,
+        "expires_in": if shape.expires_in_string { json!(expires_in.to_string()) } else { json!(expires_in) },
+        "id_token": issued.id_token,
+    });
+    if let (Some(refresh), Some(map)) = (&issued.refresh_token, body.as_object_mut()) {
+        map.insert("refresh_token".into(), json!(refresh));
+    }
+    body
+}
+
+fn success(state: &AppState, issued: &Issued, shape: Shape) -> Response {
+    let body = success_body(issued, state.access_ttl.as_secs(), shape);
+    reply::no_store(reply::json(StatusCode::OK, &body))
+}
+
+/// A success-shaped body whose tokens were never issued (for faults that imitate success).
+pub fn decoy_body(state: &AppState) -> Value {
+    let (access_token, refresh_token) = random::token_pair(state.data.account.region.token_prefix())
+        .unwrap_or_else(|_| ("unissued".into(), "unissued".into()));
+    let issued = Issued {
+        access_token,
+        refresh_token: Some(refresh_token),
+        scope: "openid".into(),
+        id_token: String::new(),
+    };
+    success_body(&issued, state.access_ttl.as_secs(), Shape::default())
+}
