@@ -1,0 +1,158 @@
+//! Wiring: take the single-instance lock, open the store, bind the socket,
+//! start the tasks, and stop them in order. `main` adds arguments, logging and
+//! signals; tests call [`Daemon::start`] directly with temp paths.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::load_key;
+use crate::ipc::{self, Limits};
+use crate::service::Service;
+use crate::store::{Store, ensure_private_dir};
+
+/// Name of the single-instance lock file in the state directory.
+pub const LOCK_FILE: &str = "pdauthd.lock";
+/// How long shutdown waits for in-flight work (a refresh or exchange) to
+/// finish and commit.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Everything the daemon needs to start.
+pub struct Options {
+    pub config: Config,
+    pub state_dir: PathBuf,
+    pub socket: PathBuf,
+    /// `$CREDENTIALS_DIRECTORY` (systemd), where the store key may live.
+    pub credentials_dir: Option<PathBuf>,
+    pub clock: Arc<dyn Clock>,
+    pub limits: Limits,
+}
+
+impl Options {
+    pub fn new(config: Config, state_dir: PathBuf, socket: PathBuf) -> Self {
+        Self {
+            config,
+            state_dir,
+            socket,
+            credentials_dir: None,
+            clock: Arc::new(SystemClock),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A running daemon.
+pub struct Daemon {
+    service: Arc<Service>,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+    socket: PathBuf,
+    _lock: File,
+}
+
+/// Why the daemon could not start; the message says what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+fn take_lock(state_dir: &Path) -> Result<File, StartError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = state_dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .map_err(|e| StartError(format!("cannot open lock file {}: {e}", path.display())))?;
+    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(file),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(StartError(format!(
+            "pdauthd is already running with state directory {} (lock {} is held)",
+            state_dir.display(),
+            path.display()
+        ))),
+        Err(e) => Err(StartError(format!("cannot lock {}: {e}", path.display()))),
+    }
+}
+
+impl Daemon {
+    /// Start everything; returns once the socket accepts connections.
+    pub async fn start(opts: Options) -> Result<Daemon, StartError> {
+        ensure_private_dir(&opts.state_dir).map_err(StartError)?;
+        // The lock comes first: nothing else is touched by a second instance.
+        let lock = take_lock(&opts.state_dir)?;
+        let loaded = load_key(&opts.state_dir, opts.credentials_dir.as_deref());
+        let key = loaded.key.ok_or_else(|| match &loaded.info {
+            pdauth_common::StorageInfo::Unavailable { reason } => reason.clone(),
+            _ => "no store key".to_string(),
+        });
+        if let Err(reason) = &key {
+            tracing::error!(reason = %reason, "no store key: tokens will not be stored");
+        }
+        let (store, report) = Store::open(&opts.state_dir, key).map_err(|e| StartError(e.to_string()))?;
+        if let Some(aside) = &report.moved_aside {
+            tracing::error!(moved_to = %aside.display(), "the token store was corrupt and has been replaced; log in again");
+        }
+        let listener = ipc::bind(&opts.socket, 0o600).map_err(|e| StartError(e.to_string()))?;
+        let shutdown = CancellationToken::new();
+        let tasks = TaskTracker::new();
+        let service = Service::new(
+            opts.config,
+            store,
+            loaded.info,
+            opts.clock,
+            tasks.clone(),
+            shutdown.clone(),
+        );
+        tasks.spawn(service.clone().watch_time());
+        tasks.spawn(ipc::serve(listener, service.clone(), opts.limits, shutdown.clone()));
+        tracing::info!(socket = %opts.socket.display(), profiles = service.config().profiles.len(), "pdauthd ready");
+        Ok(Daemon {
+            service,
+            shutdown,
+            tasks,
+            socket: opts.socket,
+            _lock: lock,
+        })
+    }
+
+    pub fn service(&self) -> &Arc<Service> {
+        &self.service
+    }
+
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// Cancelling this token stops the daemon.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Stop: refuse new work, tell waiting clients, let in-flight work finish
+    /// (bounded), remove the socket.
+    pub async fn stop(self) {
+        self.service.stop();
+        self.shutdown.cancel();
+        self.tasks.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, self.tasks.wait()).await.is_err() {
+            tracing::warn!("some tasks did not finish within the drain timeout");
+        }
+        tracing::info!("pdauthd stopped");
+    }
+
+    /// Run until the shutdown token is cancelled, then stop.
+    pub async fn run_until_shutdown(self) {
+        self.shutdown.cancelled().await;
+        self.stop().await;
+    }
+}

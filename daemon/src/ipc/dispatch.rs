@@ -1,0 +1,42 @@
+//! One request in, one reply out: maps protocol requests onto the service
+//! and service errors onto wire errors.
+
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+
+use crate::service::Service;
+use pdauth_common::{Reply, Request, Response};
+
+/// Answer one request (not `Subscribe`, which the session handles).
+pub async fn dispatch(service: &Arc<Service>, request: Request) -> Reply {
+    let result = match request {
+        Request::Ping => Ok(Response::Pong {
+            daemon_version: env!("CARGO_PKG_VERSION").to_string(),
+        }),
+        Request::Status | Request::Subscribe => Ok(Response::Status {
+            profiles: service.statuses(),
+            storage: service.storage().clone(),
+        }),
+        Request::Login { profile } => service
+            .start_login(&profile)
+            .map(|login| Response::LoginStarted { login }),
+        Request::CancelLogin { profile } => service
+            .cancel_login(&profile)
+            .map(|_| Response::LoginCancelled { profile }),
+        Request::Token { profile } => service.token(&profile).map(|t| Response::Token {
+            profile,
+            access_token: t.access_token.expose_secret().to_string(),
+            token_type: t.token_type,
+            expires_at: t.expires_at,
+        }),
+        Request::Revoke { profile } => service
+            .revoke(&profile)
+            .await
+            .map(|outcome| Response::Revoked { profile, outcome }),
+    };
+    match result {
+        Ok(response) => Reply::Ok(response),
+        Err(error) => Reply::Error(error),
+    }
+}

@@ -1,0 +1,264 @@
+//! One client connection: peer check, handshake, then requests answered
+//! concurrently and events pushed to subscribers, over a bounded outbound
+//! queue. A slow subscriber gets a resync instead of silent loss; a silent,
+//! half-sent or flooding connection is closed. Other connections never
+//! notice.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use interprocess::local_socket::tokio::Stream;
+use interprocess::local_socket::traits::StreamCommon as _;
+use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio_util::codec::Framed;
+use tokio_util::sync::CancellationToken;
+
+use super::dispatch::dispatch;
+use crate::service::Service;
+use pdauth_common::{
+    ClientFrame, CodecError, ErrorCode, Event, JsonLineCodec, PROTOCOL_VERSION, Reply, Request, Response, ServerFrame,
+    WireError,
+};
+
+type Conn = Framed<Stream, JsonLineCodec<ClientFrame, ServerFrame>>;
+
+/// Bounds on every connection.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_connections: usize,
+    /// Requests one connection may have in flight.
+    pub max_in_flight: usize,
+    /// Replies waiting to be written to one connection.
+    pub outbound_queue: usize,
+    pub handshake_timeout: Duration,
+    /// A frame started but not finished within this is dropped with the
+    /// connection.
+    pub partial_frame_timeout: Duration,
+    /// A connection with no subscription and nothing in flight is closed
+    /// after this.
+    pub idle_timeout: Duration,
+    /// A client that does not read for this long is disconnected.
+    pub write_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 64,
+            max_in_flight: 16,
+            outbound_queue: 64,
+            handshake_timeout: Duration::from_secs(10),
+            partial_frame_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(600),
+            write_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Tell a connection over the cap why it is closed.
+pub async fn refuse_busy(stream: Stream) {
+    let mut conn = Framed::new(stream, JsonLineCodec::<ClientFrame, ServerFrame>::new());
+    let error = WireError::new(ErrorCode::Busy, "pdauthd has too many connections; try again shortly");
+    let _ = tokio::time::timeout(Duration::from_secs(2), conn.send(ServerFrame::Error { error })).await;
+}
+
+async fn send_error_and_close(conn: &mut Conn, code: ErrorCode, message: impl Into<String>, limits: &Limits) {
+    let frame = ServerFrame::Error {
+        error: WireError::new(code, message),
+    };
+    let _ = tokio::time::timeout(limits.write_timeout, conn.send(frame)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), conn.close()).await;
+}
+
+pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Limits, shutdown: CancellationToken) {
+    let peer = stream.peer_creds().ok();
+    let peer_uid = peer.as_ref().and_then(|c| c.euid());
+    let peer_pid = peer.as_ref().and_then(|c| c.pid());
+    let mut conn: Conn = Framed::new(stream, JsonLineCodec::new());
+    if peer_uid != Some(our_uid) {
+        tracing::warn!(peer_uid = ?peer_uid, peer_pid = ?peer_pid, "refused a connection from another user");
+        send_error_and_close(
+            &mut conn,
+            ErrorCode::UnauthorizedPeer,
+            "this pdauthd serves only its own user; start your own with `pdauthd`",
+            &limits,
+        )
+        .await;
+        return;
+    }
+    tracing::debug!(peer_pid = ?peer_pid, "client connected");
+
+    match tokio::time::timeout(limits.handshake_timeout, conn.next()).await {
+        Ok(Some(Ok(ClientFrame::Hello { protocol, .. }))) if protocol == PROTOCOL_VERSION => {
+            let welcome = ServerFrame::Welcome {
+                protocol: PROTOCOL_VERSION,
+                daemon_version: env!("CARGO_PKG_VERSION").into(),
+            };
+            if conn.send(welcome).await.is_err() {
+                return;
+            }
+        }
+        Ok(Some(Ok(ClientFrame::Hello { protocol, .. }))) => {
+            let message = format!(
+                "protocol mismatch: this client speaks version {protocol}, pdauthd {} speaks {PROTOCOL_VERSION}; \
+                 use pdauth and pdauthd from the same release",
+                env!("CARGO_PKG_VERSION")
+            );
+            send_error_and_close(&mut conn, ErrorCode::ProtocolMismatch, message, &limits).await;
+            return;
+        }
+        Ok(Some(Ok(ClientFrame::Request { .. }))) => {
+            send_error_and_close(
+                &mut conn,
+                ErrorCode::InvalidRequest,
+                "the first frame must be hello",
+                &limits,
+            )
+            .await;
+            return;
+        }
+        Ok(Some(Err(e))) => {
+            send_error_and_close(&mut conn, ErrorCode::InvalidRequest, codec_message(&e), &limits).await;
+            return;
+        }
+        Ok(None) => return,
+        Err(_) => {
+            send_error_and_close(
+                &mut conn,
+                ErrorCode::InvalidRequest,
+                "no hello within the handshake timeout",
+                &limits,
+            )
+            .await;
+            return;
+        }
+    }
+
+    let (out_tx, mut out_rx) = mpsc::channel::<ServerFrame>(limits.outbound_queue);
+    let in_flight = Arc::new(Semaphore::new(limits.max_in_flight));
+    let mut events: Option<broadcast::Receiver<Event>> = None;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_activity = Instant::now();
+    let mut partial: Option<(usize, Instant)> = None;
+
+    loop {
+        let frame_out: Option<ServerFrame> = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            Some(frame) = out_rx.recv() => Some(frame),
+            event = next_event(&mut events) => match event {
+                Ok(event) => Some(ServerFrame::Event { event }),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "subscriber fell behind; sending a resync");
+                    Some(ServerFrame::Event { event: Event::Resync { profiles: service.statuses() } })
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            read = conn.next() => {
+                last_activity = Instant::now();
+                partial = None;
+                match read {
+                    None => break,
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "closing a connection after a bad frame");
+                        send_error_and_close(&mut conn, ErrorCode::InvalidRequest, codec_message(&e), &limits).await;
+                        break;
+                    }
+                    Some(Ok(ClientFrame::Hello { .. })) => Some(ServerFrame::Error {
+                        error: WireError::new(ErrorCode::InvalidRequest, "hello was already received"),
+                    }),
+                    Some(Ok(ClientFrame::Request { id, request: Request::Subscribe })) => {
+                        // Subscribe before the snapshot so nothing falls between them.
+                        events = Some(service.subscribe());
+                        Some(ServerFrame::Reply {
+                            id,
+                            result: Reply::Ok(Response::Subscribed {
+                                profiles: service.statuses(),
+                                storage: service.storage().clone(),
+                            }),
+                        })
+                    }
+                    Some(Ok(ClientFrame::Request { id, request })) => {
+                        match in_flight.clone().try_acquire_owned() {
+                            Ok(permit) => {
+                                let service = service.clone();
+                                let out = out_tx.clone();
+                                // Not tied to this connection: a client that
+                                // vanishes cannot cancel a login or revoke half-way.
+                                service.clone().tasks().spawn(async move {
+                                    let result = dispatch(&service, request).await;
+                                    let _ = out.send(ServerFrame::Reply { id, result }).await;
+                                    drop(permit);
+                                });
+                                None
+                            }
+                            Err(_) => Some(ServerFrame::Reply {
+                                id,
+                                result: Reply::Error(WireError::new(
+                                    ErrorCode::Busy,
+                                    "too many requests in flight on this connection",
+                                )),
+                            }),
+                        }
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                let buffered = conn.read_buffer().len();
+                if buffered == 0 {
+                    partial = None;
+                } else {
+                    match partial {
+                        Some((len, since)) if len == buffered && since.elapsed() >= limits.partial_frame_timeout => {
+                            send_error_and_close(&mut conn, ErrorCode::InvalidRequest, "frame left unfinished; closing", &limits).await;
+                            break;
+                        }
+                        Some((len, _)) if len == buffered => {}
+                        _ => partial = Some((buffered, Instant::now())),
+                    }
+                }
+                let busy = in_flight.available_permits() < limits.max_in_flight;
+                if events.is_none() && !busy && last_activity.elapsed() >= limits.idle_timeout {
+                    break;
+                }
+                None
+            }
+        };
+        if let Some(frame) = frame_out {
+            match tokio::time::timeout(limits.write_timeout, conn.send(frame)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "client went away");
+                    break;
+                }
+                Err(_) => {
+                    tracing::warn!("client stopped reading; disconnecting it");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+async fn next_event(events: &mut Option<broadcast::Receiver<Event>>) -> Result<Event, broadcast::error::RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn codec_message(e: &CodecError) -> String {
+    match e {
+        CodecError::TooLarge { limit } => format!("frame larger than {limit} bytes; closing"),
+        CodecError::Malformed(why) => {
+            format!(
+                "malformed frame ({}); closing",
+                pdauth_common::sanitize::truncated(why, 160)
+            )
+        }
+        CodecError::Truncated => "connection ended inside a frame".into(),
+        CodecError::Io(e) => format!("read error: {e}"),
+    }
+}
