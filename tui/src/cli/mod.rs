@@ -1,0 +1,150 @@
+//! The command line: argument parsing (clap derive) and dispatch to the
+//! scripting subcommands, the demo, or the terminal UI. Data goes to stdout,
+//! messages to stderr; exit codes come from [`crate::exit`].
+
+mod login;
+mod revoke;
+mod status;
+mod token;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use pdauth_common::paths::{self, ProcessEnv};
+
+use crate::client::{ClientError, Connection};
+use crate::exit::CliError;
+use crate::{demo, runtime};
+
+/// pdauth: PagerDuty logins held by pdauthd, from the terminal.
+///
+/// Without a subcommand, opens the terminal UI.
+#[derive(Debug, Parser)]
+#[command(name = "pdauth", version, about, long_about = None)]
+pub struct Cli {
+    /// The daemon's socket [default: $XDG_RUNTIME_DIR/pdauth/pdauthd.sock]
+    #[arg(long, global = true, env = paths::ENV_SOCKET, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in to a profile: prints the URL to open, waits for the approval.
+    Login(LoginArgs),
+    /// Every profile's token health.
+    Status {
+        /// Machine-readable output on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a profile's access token (alone, on stdout).
+    Token {
+        /// The profile name.
+        profile: String,
+    },
+    /// Revoke a profile's tokens at PagerDuty and delete them locally.
+    Revoke {
+        /// The profile name.
+        profile: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Try everything against a local PagerDuty sandbox, in a throw-away setup.
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The profile name.
+    pub profile: String,
+    /// Do not open a browser, only print the URL.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Give up after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+impl Cli {
+    /// The socket to use: `--socket`, then `PDAUTH_SOCKET`, then the default.
+    pub fn socket_path(&self) -> PathBuf {
+        let explicit = self.socket.as_deref().filter(|p| !p.as_os_str().is_empty());
+        paths::socket_path(explicit, &ProcessEnv)
+    }
+}
+
+/// Run what the command line asks for.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let socket = cli.socket_path();
+    match cli.command {
+        None => runtime::run(runtime::Options { socket, demo: false })
+            .await
+            .map_err(|e| CliError::failure(format!("{e:#}"))),
+        Some(Command::Login(args)) => login::run(&socket, args).await,
+        Some(Command::Status { json }) => status::run(&socket, json).await,
+        Some(Command::Token { profile }) => token::run(&socket, &profile).await,
+        Some(Command::Revoke { profile, yes }) => revoke::run(&socket, &profile, yes).await,
+        Some(Command::Demo) => demo::run().await,
+    }
+}
+
+/// How long a plain request may take before the command gives up.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+async fn connect(socket: &std::path::Path) -> Result<Connection, CliError> {
+    Ok(Connection::connect(socket).await?)
+}
+
+/// Await a daemon answer, giving up after `limit` with a clear message.
+async fn within<T>(
+    limit: Duration,
+    what: &str,
+    fut: impl Future<Output = Result<T, ClientError>>,
+) -> Result<T, CliError> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(CliError::new(
+            crate::exit::DAEMON_UNREACHABLE,
+            format!("pdauthd did not answer {what} within {} s", limit.as_secs()),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn socket_is_global() {
+        let before = Cli::try_parse_from(["pdauth", "--socket", "/a.sock", "status"]).unwrap();
+        let after = Cli::try_parse_from(["pdauth", "status", "--json", "--socket", "/b.sock"]).unwrap();
+        assert_eq!(before.socket.as_deref(), Some(std::path::Path::new("/a.sock")));
+        assert_eq!(after.socket.as_deref(), Some(std::path::Path::new("/b.sock")));
+        assert!(matches!(after.command, Some(Command::Status { json: true })));
+    }
+
+    #[test]
+    fn login_defaults() {
+        let cli = Cli::try_parse_from(["pdauth", "login", "work"]).unwrap();
+        match cli.command {
+            Some(Command::Login(args)) => {
+                assert_eq!(args.profile, "work");
+                assert_eq!(args.timeout, 300);
+                assert!(!args.no_browser);
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! `pdauth status [--json]`: every profile's health as a table for people or
+//! as JSON for scripts (`daemon_version`, `storage`, `profiles`).
+
+use std::io::Write;
+use std::path::Path;
+
+use pdauth_common::{ProfileStatus, Request, Response, StorageInfo, TokenState, sanitize};
+
+use super::{REQUEST_TIMEOUT, connect, within};
+use crate::client::unexpected;
+use crate::clock;
+use crate::exit::CliError;
+use crate::views::storage_words;
+
+/// Widest a table cell gets before it is cut.
+const MAX_CELL: usize = 32;
+
+pub(super) async fn run(socket: &Path, json: bool) -> Result<(), CliError> {
+    let conn = connect(socket).await?;
+    let (profiles, storage) = match within(REQUEST_TIMEOUT, "the status request", conn.request(Request::Status)).await?
+    {
+        Response::Status { profiles, storage } => (profiles, storage),
+        other => return Err(unexpected(&other).into()),
+    };
+    let text = if json {
+        let doc = serde_json::json!({
+            "daemon_version": conn.daemon_version(),
+            "storage": storage,
+            "profiles": profiles,
+        });
+        let mut text = serde_json::to_string_pretty(&doc)
+            .map_err(|e| CliError::failure(format!("cannot encode the status: {e}")))?;
+        text.push('\n');
+        text
+    } else {
+        table(conn.daemon_version(), &storage, &profiles, clock::unix_now())
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::failure(format!("cannot write to stdout: {e}")))
+}
+
+/// The human table, one row per profile, then notes about problems.
+pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileStatus], now: i64) -> String {
+    let mut out = format!(
+        "pdauthd {} · {}\n",
+        sanitize::truncated(daemon_version.trim_start_matches("pdauthd "), MAX_CELL),
+        sanitize::truncated(&storage_words(storage), 80)
+    );
+    if profiles.is_empty() {
+        out.push_str("No profiles: add a [profiles.NAME] section to pdauthd's config file.\n");
+        return out;
+    }
+    let header = ["PROFILE", "STATE", "ACCOUNT", "USER", "EXPIRES", "SCOPES"].map(String::from);
+    let mut rows = vec![header];
+    let mut notes = Vec::new();
+    for p in profiles {
+        let name = sanitize::truncated(&p.name, MAX_CELL);
+        let account = p
+            .account
+            .as_ref()
+            .and_then(|a| a.subdomain.clone().or_else(|| a.account_id.clone()))
+            .unwrap_or_else(|| "-".to_string());
+        let user = p
+            .user
+            .as_ref()
+            .and_then(|u| u.email.clone().or_else(|| u.name.clone()))
+            .unwrap_or_else(|| "-".to_string());
+        let expires = match p.state {
+            TokenState::LoggedOut => "-".to_string(),
+            _ => clock::expires_in(p.expires_at, now),
+        };
+        let mut scopes: Vec<String> = p.scopes_granted.clone();
+        scopes.extend(p.scopes_missing.iter().map(|s| format!("!{s}")));
+        let scopes = if scopes.is_empty() {
+            "-".to_string()
+        } else {
+            scopes.join(" ")
+        };
+        rows.push([
+            name.clone(),
+            p.state.label().to_string(),
+            sanitize::truncated(&account, MAX_CELL),
+            sanitize::truncated(&user, MAX_CELL),
+            expires,
+            sanitize::truncated(&scopes, MAX_CELL * 2),
+        ]);
+        if let Some(reason) = &p.reason {
+            notes.push(format!("{name}: {}", sanitize::truncated(reason, 200)));
+        }
+        if !p.scopes_missing.is_empty() {
+            notes.push(format!(
+                "{name}: PagerDuty did not grant {} (calls needing it will fail)",
+                sanitize::truncated(&p.scopes_missing.join(" "), 100)
+            ));
+        }
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    for note in notes {
+        out.push_str(&note);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pdauth_common::{Account, UserSummary};
+
+    #[test]
+    fn table_lines_up_and_flags_problems() {
+        let mut valid = ProfileStatus::logged_out("work");
+        valid.state = TokenState::Valid;
+        valid.expires_at = Some(1_000 + 3_552);
+        valid.scopes_granted = vec!["read".into()];
+        valid.scopes_missing = vec!["write".into()];
+        valid.account = Some(Account {
+            subdomain: Some("acme".into()),
+            ..Account::default()
+        });
+        valid.user = Some(UserSummary {
+            email: Some("ada@example.com".into()),
+            ..UserSummary::default()
+        });
+        let mut broken = ProfileStatus::logged_out("evil\x1b[2J");
+        broken.state = TokenState::NeedsLogin;
+        broken.reason = Some("refresh token rejected".into());
+        let text = table(
+            "0.1.0",
+            &StorageInfo::KeyFile { path: "/k".into() },
+            &[valid, broken],
+            1_000,
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "pdauthd 0.1.0 · key: /k");
+        assert_eq!(
+            lines[1],
+            "PROFILE  STATE        ACCOUNT  USER             EXPIRES  SCOPES"
+        );
+        assert_eq!(
+            lines[2],
+            "work     valid        acme     ada@example.com  59m 12s  read !write"
+        );
+        assert_eq!(lines[3], "evil[2J  needs login  -        -                -        -");
+        assert!(text.contains("evil[2J: refresh token rejected"));
+        assert!(text.contains("work: PagerDuty did not grant write"));
+        assert!(!text.contains('\x1b'));
+    }
+}

@@ -1,0 +1,386 @@
+//! The connection to `pdauthd`: local socket connect, the `Hello`/`Welcome`
+//! handshake, request/reply matching by id, the event stream of a
+//! subscription, and the reconnecting link the terminal UI lives on. Knows
+//! nothing about screens or the command line.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use interprocess::local_socket::tokio::Stream;
+use interprocess::local_socket::tokio::prelude::*;
+use interprocess::local_socket::{GenericFilePath, ToFsName};
+use pdauth_common::sanitize;
+use pdauth_common::{
+    ClientFrame, CodecError, ErrorCode, Event, JsonLineCodec, PROTOCOL_VERSION, ProfileStatus, Reply, Request,
+    Response, ServerFrame, StorageInfo, WireError,
+};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::codec::Framed;
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+use crate::exit;
+
+/// How long the daemon may take to answer `Hello`.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Pause between two connection attempts of the reconnecting link.
+pub const RETRY_INTERVAL: Duration = Duration::from_millis(1500);
+
+type Transport = Framed<Stream, JsonLineCodec<ServerFrame, ClientFrame>>;
+
+/// Why talking to the daemon failed. Every message says what to do next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    #[error("pdauthd is not running (socket {}): start it with `pdauthd` or `systemctl --user start pdauthd`", .socket.display())]
+    NotRunning { socket: PathBuf },
+    #[error("cannot connect to pdauthd at {}: {message}", .socket.display())]
+    Unreachable { socket: PathBuf, message: String },
+    #[error("{0}")]
+    ProtocolMismatch(String),
+    #[error("pdauthd did not answer the handshake within {} s: is something else listening on the socket?", HANDSHAKE_TIMEOUT.as_secs())]
+    HandshakeTimeout,
+    #[error("pdauthd closed the connection (it stopped or restarted); try again")]
+    Disconnected,
+    #[error("connection to pdauthd failed: {0}")]
+    Transport(String),
+    #[error("unexpected answer from pdauthd: {0}")]
+    Unexpected(String),
+    /// An error the daemon reported, message already sanitised.
+    #[error("{}", .0.message)]
+    Daemon(WireError),
+}
+
+impl ClientError {
+    /// The `pdauth` exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ClientError::Daemon(wire) => exit::for_wire(wire.code),
+            ClientError::Unexpected(_) => exit::FAILURE,
+            ClientError::NotRunning { .. }
+            | ClientError::Unreachable { .. }
+            | ClientError::ProtocolMismatch(_)
+            | ClientError::HandshakeTimeout
+            | ClientError::Disconnected
+            | ClientError::Transport(_) => exit::DAEMON_UNREACHABLE,
+        }
+    }
+
+    /// The daemon's error code, when the daemon reported one.
+    pub fn wire_code(&self) -> Option<ErrorCode> {
+        match self {
+            ClientError::Daemon(wire) => Some(wire.code),
+            _ => None,
+        }
+    }
+
+    fn daemon(wire: WireError) -> Self {
+        ClientError::Daemon(WireError::new(wire.code, sanitize::for_terminal(&wire.message)))
+    }
+
+    fn from_codec(err: CodecError) -> Self {
+        ClientError::Transport(err.to_string())
+    }
+}
+
+struct Outgoing {
+    request: Request,
+    reply: oneshot::Sender<Result<Reply, ClientError>>,
+}
+
+/// A cheap, cloneable way to send requests on an open connection.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::Sender<Outgoing>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle").field("open", &!self.tx.is_closed()).finish()
+    }
+}
+
+impl Handle {
+    /// Send one request and wait for its reply. Fails with
+    /// [`ClientError::Disconnected`] (never hangs) if the daemon goes away
+    /// before answering.
+    pub async fn request(&self, request: Request) -> Result<Response, ClientError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Outgoing { request, reply })
+            .await
+            .map_err(|_| ClientError::Disconnected)?;
+        match rx.await {
+            Err(_) => Err(ClientError::Disconnected),
+            Ok(Err(err)) => Err(err),
+            Ok(Ok(Reply::Ok(response))) => Ok(response),
+            Ok(Ok(Reply::Error(wire))) => Err(ClientError::daemon(wire)),
+        }
+    }
+
+    /// Whether the connection behind this handle has ended.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// One open, handshaken connection. Dropping it closes the socket.
+pub struct Connection {
+    handle: Handle,
+    events: mpsc::UnboundedReceiver<Result<Event, ClientError>>,
+    daemon_version: String,
+    _close_on_drop: DropGuard,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("daemon_version", &self.daemon_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Connect to the daemon's socket and complete the handshake.
+    pub async fn connect(socket: &Path) -> Result<Self, ClientError> {
+        Self::connect_as(socket, &crate::client_name(), PROTOCOL_VERSION).await
+    }
+
+    /// [`Connection::connect`] with an explicit client name and protocol
+    /// version (tests use this to provoke a mismatch).
+    pub async fn connect_as(socket: &Path, client: &str, protocol: u32) -> Result<Self, ClientError> {
+        let name = socket
+            .to_fs_name::<GenericFilePath>()
+            .map_err(|e| ClientError::Unreachable {
+                socket: socket.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        let stream = Stream::connect(name).await.map_err(|e| connect_error(socket, e))?;
+        let mut transport = Framed::new(stream, JsonLineCodec::<ServerFrame, ClientFrame>::new());
+        let hello = ClientFrame::Hello {
+            protocol,
+            client: client.to_string(),
+        };
+        let first = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
+            transport.send(hello).await.map_err(ClientError::from_codec)?;
+            transport.next().await.transpose().map_err(ClientError::from_codec)
+        })
+        .await
+        .map_err(|_| ClientError::HandshakeTimeout)??;
+        let daemon_version = match first {
+            Some(ServerFrame::Welcome {
+                protocol: theirs,
+                daemon_version,
+            }) if theirs == protocol => sanitize::truncated(&daemon_version, 64),
+            Some(ServerFrame::Welcome { protocol: theirs, .. }) => {
+                return Err(ClientError::ProtocolMismatch(format!(
+                    "pdauthd speaks protocol {theirs}, this pdauth speaks {protocol}: upgrade the older of the two"
+                )));
+            }
+            Some(ServerFrame::Error { error }) if error.code == ErrorCode::ProtocolMismatch => {
+                return Err(ClientError::ProtocolMismatch(format!(
+                    "pdauthd refused this pdauth's protocol version {protocol}: {}",
+                    sanitize::for_terminal(&error.message)
+                )));
+            }
+            Some(ServerFrame::Error { error }) => return Err(ClientError::daemon(error)),
+            Some(other) => return Err(ClientError::Unexpected(frame_kind(&other).to_string())),
+            None => return Err(ClientError::Disconnected),
+        };
+
+        let (tx, outgoing) = mpsc::channel(64);
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let cancel = CancellationToken::new();
+        tokio::spawn(drive(transport, outgoing, events_tx, cancel.clone()));
+        Ok(Connection {
+            handle: Handle { tx },
+            events,
+            daemon_version,
+            _close_on_drop: cancel.drop_guard(),
+        })
+    }
+
+    /// The version the daemon announced in `Welcome` (sanitised).
+    pub fn daemon_version(&self) -> &str {
+        &self.daemon_version
+    }
+
+    /// A handle for sending requests from other tasks.
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
+    /// Send one request and wait for its reply.
+    pub async fn request(&self, request: Request) -> Result<Response, ClientError> {
+        self.handle.request(request).await
+    }
+
+    /// `Subscribe`: the snapshot now, events later through
+    /// [`Connection::next_event`].
+    pub async fn subscribe(&self) -> Result<(Vec<ProfileStatus>, StorageInfo), ClientError> {
+        match self.request(Request::Subscribe).await? {
+            Response::Subscribed { profiles, storage } => Ok((profiles, storage)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The next pushed event, or why the connection ended. After an `Err`
+    /// the connection is gone and every later call returns
+    /// [`ClientError::Disconnected`].
+    pub async fn next_event(&mut self) -> Result<Event, ClientError> {
+        match self.events.recv().await {
+            Some(item) => item,
+            None => Err(ClientError::Disconnected),
+        }
+    }
+}
+
+/// A reply of the wrong kind for the request that was sent.
+pub fn unexpected(response: &Response) -> ClientError {
+    let kind = match response {
+        Response::Pong { .. } => "pong",
+        Response::Status { .. } => "status",
+        Response::Subscribed { .. } => "subscribed",
+        Response::LoginStarted { .. } => "login_started",
+        Response::LoginCancelled { .. } => "login_cancelled",
+        Response::Token { .. } => "token",
+        Response::Revoked { .. } => "revoked",
+    };
+    ClientError::Unexpected(format!("a `{kind}` reply"))
+}
+
+fn frame_kind(frame: &ServerFrame) -> &'static str {
+    match frame {
+        ServerFrame::Welcome { .. } => "welcome",
+        ServerFrame::Reply { .. } => "a reply before the handshake",
+        ServerFrame::Event { .. } => "an event before the handshake",
+        ServerFrame::Error { .. } => "error",
+    }
+}
+
+fn connect_error(socket: &Path, err: io::Error) -> ClientError {
+    match err.kind() {
+        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => ClientError::NotRunning {
+            socket: socket.to_path_buf(),
+        },
+        _ => ClientError::Unreachable {
+            socket: socket.to_path_buf(),
+            message: err.to_string(),
+        },
+    }
+}
+
+/// The connection task: owns the socket, numbers requests, routes replies to
+/// their waiters and events to the event queue. When it ends, every waiter
+/// and the event queue learn why.
+async fn drive(
+    mut transport: Transport,
+    mut outgoing: mpsc::Receiver<Outgoing>,
+    events: mpsc::UnboundedSender<Result<Event, ClientError>>,
+    cancel: CancellationToken,
+) {
+    let mut pending: HashMap<u64, oneshot::Sender<Result<Reply, ClientError>>> = HashMap::new();
+    let mut next_id: u64 = 1;
+    let end = loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            out = outgoing.recv() => {
+                let Some(Outgoing { request, reply }) = out else { return };
+                let id = next_id;
+                next_id += 1;
+                match transport.send(ClientFrame::Request { id, request }).await {
+                    Ok(()) => {
+                        pending.insert(id, reply);
+                    }
+                    Err(err) => {
+                        let err = ClientError::from_codec(err);
+                        let _ = reply.send(Err(err.clone()));
+                        break err;
+                    }
+                }
+            }
+            frame = transport.next() => match frame {
+                None => break ClientError::Disconnected,
+                Some(Err(CodecError::Truncated)) => break ClientError::Disconnected,
+                Some(Err(err)) => break ClientError::from_codec(err),
+                Some(Ok(ServerFrame::Reply { id, result })) => {
+                    if let Some(waiter) = pending.remove(&id) {
+                        let _ = waiter.send(Ok(result));
+                    }
+                }
+                Some(Ok(ServerFrame::Event { event })) => {
+                    let _ = events.send(Ok(event));
+                }
+                Some(Ok(ServerFrame::Error { error })) => break ClientError::daemon(error),
+                Some(Ok(ServerFrame::Welcome { .. })) => {}
+            },
+        }
+    };
+    for (_, waiter) in pending.drain() {
+        let _ = waiter.send(Err(end.clone()));
+    }
+    let _ = events.send(Err(end));
+}
+
+/// What the reconnecting link reports to the terminal UI.
+// Updates go straight from the socket to the reducer; boxing the snapshot
+// would only add noise.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum LinkUpdate {
+    /// Connected and subscribed: the snapshot, and a handle for requests.
+    Up {
+        handle: Handle,
+        daemon_version: String,
+        profiles: Vec<ProfileStatus>,
+        storage: StorageInfo,
+    },
+    /// A pushed event on the current subscription.
+    Event(Event),
+    /// Not connected; another attempt follows after [`RETRY_INTERVAL`].
+    Down { error: ClientError },
+}
+
+/// Keep a subscription to the daemon alive until `updates` is closed:
+/// connect, subscribe, forward events; on any failure report `Down`, wait
+/// `retry` and start over.
+pub async fn maintain(socket: PathBuf, updates: mpsc::Sender<LinkUpdate>, retry: Duration) {
+    loop {
+        let error = match Connection::connect(&socket).await {
+            Err(error) => error,
+            Ok(mut conn) => match conn.subscribe().await {
+                Err(error) => error,
+                Ok((profiles, storage)) => {
+                    let up = LinkUpdate::Up {
+                        handle: conn.handle(),
+                        daemon_version: conn.daemon_version().to_string(),
+                        profiles,
+                        storage,
+                    };
+                    if updates.send(up).await.is_err() {
+                        return;
+                    }
+                    loop {
+                        match conn.next_event().await {
+                            Ok(event) => {
+                                if updates.send(LinkUpdate::Event(event)).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Err(error) => break error,
+                        }
+                    }
+                }
+            },
+        };
+        if updates.send(LinkUpdate::Down { error }).await.is_err() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(retry) => {}
+            _ = updates.closed() => return,
+        }
+    }
+}

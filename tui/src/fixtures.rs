@@ -1,0 +1,116 @@
+//! Sample profiles and a fixed clock for the reducer and view tests. Test
+//! builds only.
+
+use pdauth_common::{Account, LoginInfo, ProfileStatus, StorageInfo, TokenState, UserSummary};
+
+use crate::app::{App, Link};
+
+/// The fixed "now" of every view test (2023-11-14 22:13:20 UTC).
+pub const NOW: i64 = 1_700_000_000;
+
+pub const AUTHORIZE_URL: &str = "https://identity.pagerduty.com/oauth/authorize?client_id=5f1c9e0a-7d4b-4c4e-9a51-2f0c3b7e8d19&redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback&response_type=code&scope=read%20write&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=3b1f0f0e8c5d4a3e9b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e";
+
+pub fn login_info(profile: &str) -> LoginInfo {
+    LoginInfo {
+        profile: profile.to_string(),
+        authorize_url: AUTHORIZE_URL.to_string(),
+        redirect_uri: "http://127.0.0.1:8976/callback".to_string(),
+        started_at: NOW - 12,
+        expires_at: NOW + 588,
+    }
+}
+
+fn signed_in(name: &str, state: TokenState, expires_in: i64) -> ProfileStatus {
+    ProfileStatus {
+        name: name.to_string(),
+        state,
+        reason: None,
+        account: Some(Account {
+            subdomain: Some("acme-corp".to_string()),
+            account_id: Some("PACME01".to_string()),
+            region: Some("UnitedStates".to_string()),
+        }),
+        user: Some(UserSummary {
+            id: Some("PADA001".to_string()),
+            name: Some("Ada Lovelace".to_string()),
+            email: Some("ada@acme.example".to_string()),
+            role: Some("admin".to_string()),
+        }),
+        scopes_requested: vec!["read".to_string(), "write".to_string()],
+        scopes_granted: vec!["read".to_string(), "write".to_string()],
+        scopes_missing: Vec::new(),
+        obtained_at: Some(NOW - 3_600 - expires_in.clamp(0, 3_600)),
+        expires_at: Some(NOW + expires_in),
+        api_url: Some("https://api.pagerduty.com".to_string()),
+        login: None,
+    }
+}
+
+/// A profile named after its state, with data typical of that state.
+pub fn profile(state: TokenState) -> ProfileStatus {
+    let name = state.as_str().replace('_', "-");
+    match state {
+        TokenState::LoggedOut => ProfileStatus {
+            scopes_requested: vec!["read".to_string()],
+            ..ProfileStatus::logged_out(name)
+        },
+        TokenState::LoginPending => ProfileStatus {
+            state,
+            scopes_requested: vec!["read".to_string(), "write".to_string()],
+            login: Some(login_info(&name)),
+            ..ProfileStatus::logged_out(name)
+        },
+        TokenState::Valid => signed_in(&name, state, 3_552),
+        TokenState::Expiring => signed_in(&name, state, 245),
+        TokenState::Refreshing => signed_in(&name, state, 118),
+        TokenState::RefreshFailing => ProfileStatus {
+            reason: Some("identity.pagerduty.com timed out; retrying in 30 s".to_string()),
+            ..signed_in(&name, state, 95)
+        },
+        TokenState::Expired => ProfileStatus {
+            reason: Some("refresh pending after a network outage".to_string()),
+            ..signed_in(&name, state, -240)
+        },
+        TokenState::NeedsLogin => ProfileStatus {
+            reason: Some("PagerDuty rejected the refresh token (invalid_grant): log in again".to_string()),
+            ..signed_in(&name, state, -2 * 86_400 - 3_600)
+        },
+        TokenState::Unpersisted => ProfileStatus {
+            reason: Some("disk full: the new tokens are kept in memory only".to_string()),
+            scopes_granted: vec!["read".to_string()],
+            scopes_missing: vec!["write".to_string()],
+            ..signed_in(&name, state, 2 * 86_400 + 3 * 3_600 + 60)
+        },
+        TokenState::Error => ProfileStatus {
+            reason: Some("client_secret_file /etc/pdauth/secret is not readable".to_string()),
+            account: None,
+            user: None,
+            scopes_granted: Vec::new(),
+            obtained_at: None,
+            expires_at: None,
+            ..signed_in(&name, state, 0)
+        },
+    }
+}
+
+/// One profile in every state, in [`TokenState::ALL`] order.
+pub fn every_state() -> Vec<ProfileStatus> {
+    TokenState::ALL.iter().map(|s| profile(*s)).collect()
+}
+
+pub fn storage() -> StorageInfo {
+    StorageInfo::KeyFile {
+        path: "/home/ada/.local/state/pdauth/key".to_string(),
+    }
+}
+
+/// A connected app showing every state.
+pub fn connected_app() -> App {
+    let mut app = App::new("/run/user/1000/pdauth/pdauthd.sock", NOW);
+    app.link = Link::Up {
+        daemon_version: "0.1.0".to_string(),
+    };
+    app.profiles = every_state();
+    app.storage = Some(storage());
+    app
+}

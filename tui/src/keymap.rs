@@ -1,0 +1,216 @@
+//! Which key does what on which screen: the one table both the reducer (key
+//! to action) and the help overlay and footer (action to words) read. No state
+//! changes happen here.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// What the user is looking at, as far as keys are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The profile table.
+    Tokens,
+    /// The "pdauthd is not running" screen.
+    Disconnected,
+    /// Login dialog, waiting for the daemon's answer or the browser.
+    LoginWaiting { demo: bool },
+    /// Login dialog after a failure.
+    LoginFailed,
+    /// "Revoke? y/n".
+    ConfirmRevoke,
+    /// Revocation sent, no answer yet.
+    Revoking,
+    /// What the revocation achieved.
+    RevokeResult,
+}
+
+/// Something a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    Login,
+    Revoke,
+    ToggleHelp,
+    Quit,
+    OpenBrowser,
+    Approve,
+    Cancel,
+    Confirm,
+    Close,
+}
+
+/// One line of help: the keys as printed, and what they do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hint {
+    pub keys: &'static str,
+    pub what: &'static str,
+}
+
+const fn hint(keys: &'static str, what: &'static str) -> Hint {
+    Hint { keys, what }
+}
+
+/// The action for a key press in `mode`, with the help overlay open or not.
+pub fn action(mode: Mode, help_open: bool, key: &KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl {
+        return match key.code {
+            KeyCode::Char('c') | KeyCode::Char('C') => Some(Action::Quit),
+            _ => None,
+        };
+    }
+    if help_open {
+        return match key.code {
+            KeyCode::Char('?') | KeyCode::Esc | KeyCode::Enter => Some(Action::ToggleHelp),
+            KeyCode::Char('q') => Some(Action::Quit),
+            _ => None,
+        };
+    }
+    match key.code {
+        KeyCode::Char('?') => return Some(Action::ToggleHelp),
+        KeyCode::Char('q') => return Some(Action::Quit),
+        _ => {}
+    }
+    match mode {
+        Mode::Tokens => match key.code {
+            KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
+            KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
+            KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
+            KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
+            KeyCode::Char('l') => Some(Action::Login),
+            KeyCode::Char('x') => Some(Action::Revoke),
+            _ => None,
+        },
+        Mode::Disconnected | Mode::Revoking => None,
+        Mode::LoginWaiting { demo } => match key.code {
+            KeyCode::Char('o') => Some(Action::OpenBrowser),
+            KeyCode::Char('a') if demo => Some(Action::Approve),
+            KeyCode::Esc => Some(Action::Cancel),
+            _ => None,
+        },
+        Mode::LoginFailed => match key.code {
+            KeyCode::Char('l') => Some(Action::Login),
+            KeyCode::Esc | KeyCode::Enter => Some(Action::Close),
+            _ => None,
+        },
+        Mode::ConfirmRevoke => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Confirm),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => Some(Action::Cancel),
+            _ => None,
+        },
+        Mode::RevokeResult => match key.code {
+            KeyCode::Esc | KeyCode::Enter => Some(Action::Close),
+            _ => None,
+        },
+    }
+}
+
+/// Every key of `mode`, for the help overlay.
+pub fn hints(mode: Mode) -> Vec<Hint> {
+    let mut out = match mode {
+        Mode::Tokens => vec![
+            hint("j / ↓", "select the next profile"),
+            hint("k / ↑", "select the previous profile"),
+            hint("g / Home", "first profile"),
+            hint("G / End", "last profile"),
+            hint("l", "log in to the selected profile"),
+            hint("x", "revoke the selected profile's tokens"),
+        ],
+        Mode::Disconnected => vec![],
+        Mode::LoginWaiting { demo } => {
+            let mut v = vec![hint("o", "open the URL in a browser")];
+            if demo {
+                v.push(hint("a", "approve in the sandbox from this terminal"));
+            }
+            v.push(hint("Esc", "cancel the login"));
+            v
+        }
+        Mode::LoginFailed => vec![hint("l", "try the login again"), hint("Esc / Enter", "close")],
+        Mode::ConfirmRevoke => vec![hint("y", "revoke"), hint("n / Esc", "keep the tokens")],
+        Mode::Revoking => vec![],
+        Mode::RevokeResult => vec![hint("Esc / Enter", "close")],
+    };
+    out.push(hint("?", "show or hide this help"));
+    out.push(hint("q / Ctrl-C", "quit"));
+    out
+}
+
+/// The short footer line for `mode`.
+pub fn footer(mode: Mode) -> Vec<Hint> {
+    match mode {
+        Mode::Tokens => vec![
+            hint("j/k", "move"),
+            hint("l", "login"),
+            hint("x", "revoke"),
+            hint("?", "help"),
+            hint("q", "quit"),
+        ],
+        Mode::Disconnected => vec![hint("?", "help"), hint("q", "quit")],
+        Mode::LoginWaiting { demo: false } => vec![
+            hint("o", "open browser"),
+            hint("Esc", "cancel"),
+            hint("?", "help"),
+            hint("q", "quit"),
+        ],
+        Mode::LoginWaiting { demo: true } => vec![
+            hint("o", "open browser"),
+            hint("a", "approve"),
+            hint("Esc", "cancel"),
+            hint("?", "help"),
+            hint("q", "quit"),
+        ],
+        Mode::LoginFailed => vec![hint("l", "retry"), hint("Esc", "close"), hint("q", "quit")],
+        Mode::ConfirmRevoke => vec![hint("y", "revoke"), hint("n", "keep"), hint("q", "quit")],
+        Mode::Revoking => vec![hint("q", "quit")],
+        Mode::RevokeResult => vec![hint("Esc", "close"), hint("q", "quit")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn ctrl_c_quits_everywhere() {
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for mode in [Mode::Tokens, Mode::Disconnected, Mode::ConfirmRevoke, Mode::Revoking] {
+            assert_eq!(action(mode, false, &ctrl_c), Some(Action::Quit));
+            assert_eq!(action(mode, true, &ctrl_c), Some(Action::Quit));
+        }
+    }
+
+    #[test]
+    fn approve_only_in_demo() {
+        let a = key(KeyCode::Char('a'));
+        assert_eq!(
+            action(Mode::LoginWaiting { demo: true }, false, &a),
+            Some(Action::Approve)
+        );
+        assert_eq!(action(Mode::LoginWaiting { demo: false }, false, &a), None);
+        assert!(hints(Mode::LoginWaiting { demo: true }).iter().any(|h| h.keys == "a"));
+        assert!(!hints(Mode::LoginWaiting { demo: false }).iter().any(|h| h.keys == "a"));
+    }
+
+    #[test]
+    fn help_swallows_screen_keys() {
+        assert_eq!(action(Mode::Tokens, true, &key(KeyCode::Char('l'))), None);
+        assert_eq!(action(Mode::Tokens, true, &key(KeyCode::Esc)), Some(Action::ToggleHelp));
+        assert_eq!(action(Mode::Tokens, false, &key(KeyCode::Down)), Some(Action::Down));
+    }
+
+    #[test]
+    fn releases_are_ignored() {
+        let mut k = key(KeyCode::Char('q'));
+        k.kind = KeyEventKind::Release;
+        assert_eq!(action(Mode::Tokens, false, &k), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! Colours and text styles of the terminal UI, in one place. Views ask here;
+//! nothing else picks a colour.
+
+use pdauth_common::TokenState;
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::app::Tone;
+
+/// The colour that says how a token is doing.
+pub fn state_color(state: TokenState) -> Color {
+    match state {
+        TokenState::Valid => Color::Green,
+        TokenState::Expiring | TokenState::Refreshing => Color::Yellow,
+        TokenState::LoginPending => Color::Cyan,
+        TokenState::RefreshFailing | TokenState::Unpersisted => Color::LightRed,
+        TokenState::Expired | TokenState::NeedsLogin => Color::Red,
+        TokenState::LoggedOut => Color::DarkGray,
+        TokenState::Error => Color::Magenta,
+    }
+}
+
+pub fn state(state: TokenState) -> Style {
+    let style = Style::new().fg(state_color(state));
+    match state {
+        TokenState::Expired | TokenState::NeedsLogin | TokenState::Error | TokenState::RefreshFailing => {
+            style.add_modifier(Modifier::BOLD)
+        }
+        _ => style,
+    }
+}
+
+pub fn title() -> Style {
+    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+}
+
+pub fn header() -> Style {
+    Style::new().add_modifier(Modifier::REVERSED)
+}
+
+pub fn table_header() -> Style {
+    Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}
+
+pub fn selected() -> Style {
+    Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+}
+
+pub fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
+
+pub fn key() -> Style {
+    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+}
+
+pub fn missing_scope() -> Style {
+    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+}
+
+pub fn url() -> Style {
+    Style::new().fg(Color::LightBlue).add_modifier(Modifier::UNDERLINED)
+}
+
+pub fn link_up() -> Style {
+    Style::new().fg(Color::Green)
+}
+
+pub fn link_down() -> Style {
+    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+}
+
+pub fn tone(tone: Tone) -> Style {
+    match tone {
+        Tone::Info => Style::new().fg(Color::Cyan),
+        Tone::Success => Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        Tone::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+    }
+}
+
+pub fn warning() -> Style {
+    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+}
+
+pub fn error() -> Style {
+    tone(Tone::Error)
+}
+
+pub fn success() -> Style {
+    tone(Tone::Success)
+}

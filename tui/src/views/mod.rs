@@ -1,0 +1,170 @@
+//! Rendering: pure functions from the UI state and `now` to a ratatui frame,
+//! one file per screen or dialog. Views never change state and never do IO;
+//! the one thing they hand back is where the login URL must be re-printed raw
+//! (see [`RawUrl`]).
+
+mod disconnected;
+mod help;
+mod login;
+mod revoke;
+mod tokens;
+
+#[cfg(test)]
+mod tests;
+
+use pdauth_common::{StorageInfo, sanitize};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, Dialog, Link};
+use crate::keymap::{self, Mode};
+use crate::theme;
+
+pub(crate) use revoke::BY_HAND;
+
+/// A URL the runtime must print again with one raw write starting at column
+/// 0 of `row`, so that the terminal soft-wraps it and a mouse selection copies
+/// it without line breaks. The same characters are in ratatui's buffer at
+/// those cells, so later diffs leave them alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawUrl {
+    pub row: u16,
+    pub text: String,
+}
+
+/// Draw the whole UI.
+pub fn draw(frame: &mut Frame, app: &App, now: i64) -> Option<RawUrl> {
+    let area = frame.area();
+    if area.width < 20 || area.height < 6 {
+        let msg = Paragraph::new("pdauth: window too small");
+        frame.render_widget(msg, area);
+        return None;
+    }
+    let [header, body, notice, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    draw_header(frame, header, app);
+    let mode = app.mode();
+    let mut raw = None;
+    match mode {
+        Mode::Disconnected => disconnected::draw(frame, body, app),
+        _ => {
+            tokens::draw(frame, body, app, now);
+            match &app.dialog {
+                Some(Dialog::Login(dialog)) => raw = login::draw(frame, body, app, dialog, now),
+                Some(Dialog::ConfirmRevoke { profile }) => revoke::draw_confirm(frame, body, app, profile),
+                Some(Dialog::Revoke { profile, result }) => revoke::draw_result(frame, body, profile, result.as_ref()),
+                None => {}
+            }
+        }
+    }
+    draw_notice(frame, notice, app, now);
+    draw_footer(frame, footer, mode, app.help);
+    if app.help {
+        help::draw(frame, body, mode);
+        raw = None;
+    }
+    raw
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
+    let (mark, text, style) = match &app.link {
+        Link::Connecting => ("○", "connecting to pdauthd…".to_string(), theme::dim()),
+        Link::Up { daemon_version } if daemon_version.starts_with("pdauthd") => {
+            ("●", format!("connected to {daemon_version}"), theme::link_up())
+        }
+        Link::Up { daemon_version } => ("●", format!("connected to pdauthd {daemon_version}"), theme::link_up()),
+        Link::Down { .. } => ("✗", "pdauthd not running".to_string(), theme::link_down()),
+    };
+    let storage = match (&app.link, &app.storage) {
+        (Link::Up { .. }, Some(info)) => storage_words(info),
+        _ => String::new(),
+    };
+    let left = Line::from(vec![
+        Span::styled(" pdauth ", theme::title()),
+        Span::raw(" "),
+        Span::styled(format!("{mark} {text}"), style),
+    ]);
+    let left_width = u16::try_from(left.width()).unwrap_or(u16::MAX);
+    let room = usize::from(area.width.saturating_sub(left_width).saturating_sub(2));
+    frame.render_widget(Paragraph::new(left), area);
+    if room > 8 && !storage.is_empty() {
+        let text = sanitize::truncated(&storage, room);
+        let right = Paragraph::new(Line::from(Span::styled(format!("{text} "), theme::dim())))
+            .alignment(ratatui::layout::Alignment::Right);
+        frame.render_widget(right, area);
+    }
+}
+
+/// How the daemon keeps its key, in words for the header.
+pub(crate) fn storage_words(info: &StorageInfo) -> String {
+    match info {
+        StorageInfo::SystemdCredential { name } => format!("key: systemd credential {name}"),
+        StorageInfo::KeyFile { path } => format!("key: {path}"),
+        StorageInfo::Unavailable { reason } => format!("STORAGE UNAVAILABLE: {reason}"),
+    }
+}
+
+fn draw_notice(frame: &mut Frame, area: Rect, app: &App, now: i64) {
+    if let Some(notice) = app.current_notice(now) {
+        let text = sanitize::truncated(&notice.text, usize::from(area.width.saturating_sub(1)));
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(format!(" {text}"), theme::tone(notice.tone)))),
+            area,
+        );
+    }
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, mode: Mode, help_open: bool) {
+    let hints: Vec<keymap::Hint> = if help_open {
+        vec![
+            keymap::Hint {
+                keys: "?/Esc",
+                what: "close help",
+            },
+            keymap::Hint {
+                keys: "q",
+                what: "quit",
+            },
+        ]
+    } else {
+        keymap::footer(mode)
+    };
+    let mut spans = vec![Span::raw(" ")];
+    for (i, h) in hints.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme::dim()));
+        }
+        spans.push(Span::styled(h.keys, theme::key()));
+        spans.push(Span::raw(" "));
+        spans.push(Span::raw(h.what));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A rectangle of at most `width` x `height` centred in `area`.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Outside text cut to `width` characters, control sequences removed.
+pub(crate) fn fit(text: &str, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    sanitize::truncated(text, width)
+}
