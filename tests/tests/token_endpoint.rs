@@ -45,7 +45,7 @@ async fn rig(access_ttl: u32) -> Rig {
 }
 
 enum Outcome {
-    Completed(ProfileStatus),
+    Completed(Box<ProfileStatus>),
     Failed(String),
 }
 
@@ -70,7 +70,7 @@ async fn login_with_fault(r: &mut Rig, fault: serde_json::Value) -> Outcome {
     match outcome {
         None => {
             assert_eq!(status, 200);
-            Outcome::Completed(status_now(r).await)
+            Outcome::Completed(Box::new(status_now(r).await))
         }
         Some(message) => {
             assert_eq!(status, 400);
