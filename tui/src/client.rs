@@ -363,7 +363,11 @@ pub async fn maintain(socket: PathBuf, updates: mpsc::Sender<LinkUpdate>, retry:
                         return;
                     }
                     loop {
-                        match conn.next_event().await {
+                        let next = tokio::select! {
+                            next = conn.next_event() => next,
+                            _ = updates.closed() => return,
+                        };
+                        match next {
                             Ok(event) => {
                                 if updates.send(LinkUpdate::Event(event)).await.is_err() {
                                     return;

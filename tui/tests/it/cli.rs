@@ -1,0 +1,270 @@
+//! The real `pdauth` binary's subcommands against the fake daemon: what goes
+//! to stdout, what to stderr, and the exit codes.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use pdauth_common::{Request, RevokeOutcome};
+use tokio::process::Command;
+
+use crate::fake::{self, FakeDaemon, LoginScript, State, TOKEN};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_pdauth");
+
+#[derive(Debug)]
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("PDAUTH_SOCKET")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn run(mut cmd: Command) -> Output {
+    let child = cmd.spawn().expect("start pdauth");
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("pdauth finished in time")
+        .expect("pdauth output");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+async fn pdauth(socket: &Path, args: &[&str]) -> Output {
+    let mut full = vec!["--socket", socket.to_str().expect("utf-8 path")];
+    full.extend_from_slice(args);
+    run(command(&full)).await
+}
+
+#[tokio::test]
+async fn status_json_has_the_documented_shape() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["status", "--json"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON alone");
+    assert_eq!(doc["daemon_version"], fake::DAEMON_VERSION);
+    assert_eq!(doc["storage"]["mode"], "key_file");
+    let profiles = doc["profiles"].as_array().expect("profiles array");
+    assert_eq!(profiles.len(), 3);
+    assert_eq!(profiles[0]["name"], "work");
+    assert_eq!(profiles[0]["state"], "valid");
+    assert_eq!(profiles[1]["state"], "needs_login");
+    assert_eq!(profiles[2]["state"], "logged_out");
+    assert_eq!(profiles[0]["account"]["subdomain"], "acme");
+    assert!(profiles[0]["scopes_granted"].is_array());
+    assert!(profiles[0].get("expires_at").is_some());
+}
+
+#[tokio::test]
+async fn status_table_for_people() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["status"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].starts_with("pdauthd 0.1.0-fake"), "{}", out.stdout);
+    assert!(lines[1].starts_with("PROFILE"), "{}", out.stdout);
+    assert!(
+        lines[2].starts_with("work") && lines[2].contains("valid"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("staging: PagerDuty rejected the refresh token"));
+}
+
+#[tokio::test]
+async fn socket_from_environment_or_after_the_subcommand() {
+    let daemon = FakeDaemon::start().await;
+    let mut cmd = command(&["status", "--json"]);
+    cmd.env("PDAUTH_SOCKET", &daemon.socket);
+    let out = run(cmd).await;
+    assert_eq!(out.code, 0, "{out:?}");
+
+    let socket = daemon.socket.to_str().unwrap();
+    let out = run(command(&["token", "work", "--socket", socket])).await;
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+#[tokio::test]
+async fn token_alone_on_stdout() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["token", "work"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, format!("{TOKEN}\n"));
+    assert!(!out.stderr.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn token_failures_have_their_exit_codes() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["token", "staging"]).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("pdauth login staging"), "{}", out.stderr);
+
+    let out = pdauth(&daemon.socket, &["token", "nope"]).await;
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn missing_daemon_exits_3_with_the_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("absent.sock");
+    for args in [&["status"][..], &["token", "work"], &["login", "work", "--no-browser"]] {
+        let out = pdauth(&socket, args).await;
+        assert_eq!(out.code, 3, "{args:?}: {out:?}");
+        assert!(out.stderr.contains("pdauthd is not running"), "{}", out.stderr);
+        assert!(out.stderr.contains("systemctl --user start pdauthd"), "{}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn protocol_mismatch_exits_3() {
+    let daemon = FakeDaemon::start_with(State {
+        protocol: 99,
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["status"]).await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("protocol"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn login_prints_the_url_and_waits_for_completion() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["login", "staging", "--no-browser"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, format!("{}\n", fake::authorize_url("staging")));
+    assert!(out.stderr.contains("Logged in"), "{}", out.stderr);
+    let seen = daemon.seen();
+    let subscribe = seen.iter().position(|r| *r == Request::Subscribe).expect("subscribed");
+    let login = seen
+        .iter()
+        .position(|r| matches!(r, Request::Login { .. }))
+        .expect("logged in");
+    assert!(subscribe < login, "subscribe before login: {seen:?}");
+}
+
+#[tokio::test]
+async fn login_failure_exits_7_with_the_message() {
+    let daemon = FakeDaemon::start_with(State {
+        login: LoginScript::Fail(
+            Duration::from_millis(200),
+            "access_denied: the user refused\x1b[31m".into(),
+        ),
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["login", "staging", "--no-browser"]).await;
+    assert_eq!(out.code, 7, "{out:?}");
+    assert!(out.stderr.contains("access_denied: the user refused"), "{}", out.stderr);
+    assert!(!out.stderr.contains('\x1b'));
+}
+
+#[tokio::test]
+async fn login_timeout_exits_7_and_cancels() {
+    let daemon = FakeDaemon::start_with(State {
+        login: LoginScript::Never,
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["login", "staging", "--no-browser", "--timeout", "1"]).await;
+    assert_eq!(out.code, 7, "{out:?}");
+    assert!(out.stderr.contains("not approved within 1 s"), "{}", out.stderr);
+    assert!(
+        daemon.seen().contains(&Request::CancelLogin {
+            profile: "staging".into()
+        }),
+        "{:?}",
+        daemon.seen()
+    );
+}
+
+#[tokio::test]
+async fn login_for_unknown_profile_exits_5() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["login", "nope", "--no-browser"]).await;
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn login_notices_the_daemon_going_away() {
+    let daemon = FakeDaemon::start_with(State {
+        login: LoginScript::Vanish(Duration::from_millis(300)),
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["login", "staging", "--no-browser"]).await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("lost pdauthd"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn revoke_with_yes_reports_the_outcome() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["revoke", "work", "--yes"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "confirmed\n");
+    assert!(out.stderr.contains("revoke the grant"), "before: {}", out.stderr);
+    assert!(out.stderr.contains("PagerDuty confirmed"), "after: {}", out.stderr);
+    assert!(daemon.seen().contains(&Request::Revoke { profile: "work".into() }));
+}
+
+#[tokio::test]
+async fn revoke_not_confirmed_says_where_to_revoke_by_hand() {
+    let daemon = FakeDaemon::start_with(State {
+        revoke: RevokeOutcome::NotConfirmed {
+            detail: "identity server answered HTTP 503".into(),
+        },
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["revoke", "work", "-y"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "not_confirmed\n");
+    assert!(out.stderr.contains("HTTP 503"), "{}", out.stderr);
+    assert!(out.stderr.contains("by hand"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn revoke_without_yes_needs_a_terminal() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["revoke", "work"]).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--yes"), "{}", out.stderr);
+    assert!(!daemon.seen().iter().any(|r| matches!(r, Request::Revoke { .. })));
+}
+
+#[tokio::test]
+async fn revoke_unknown_profile_exits_5() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["revoke", "nope", "--yes"]).await;
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2() {
+    let out = run(command(&["token"])).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    let out = run(command(&["frobnicate"])).await;
+    assert_eq!(out.code, 2, "{out:?}");
+}

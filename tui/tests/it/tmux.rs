@@ -1,0 +1,327 @@
+//! The real terminal UI driven through tmux at 80x24: the Tokens screen, keys,
+//! the help overlay, the login URL copied whole, the daemon-missing screen and
+//! its recovery, and the terminal restored on exit. Skipped (with a reason)
+//! only when tmux is missing outside CI.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use pdauth_common::Request;
+
+use crate::cli::BIN;
+use crate::fake::{self, FakeDaemon, LoginScript, State};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Whether to run: tmux present, or fail loudly in CI.
+fn should_run(test: &str) -> bool {
+    if tmux_available() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") {
+        panic!("{test}: tmux is required in CI but was not found");
+    }
+    eprintln!("skipping {test}: tmux is not installed (install it to run the terminal tests)");
+    false
+}
+
+/// One private tmux server with one 80x24 session running `pdauth`.
+struct Tmux {
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+}
+
+impl Tmux {
+    /// Start `pdauth --socket SOCKET` in a detached session. When it exits,
+    /// the shell records its exit code and terminal settings.
+    fn start(daemon_socket: &Path) -> Tmux {
+        let dir = tempfile::Builder::new().prefix("pdauth-tmux-").tempdir().unwrap();
+        let socket = dir.path().join("tmux.sock");
+        let tmux = Tmux { dir, socket };
+        let script = format!(
+            "unset PDAUTH_SOCKET DISPLAY WAYLAND_DISPLAY; '{bin}' --socket '{sock}'; echo $? > '{code}'; stty -a > '{stty}'",
+            bin = BIN,
+            sock = daemon_socket.display(),
+            code = tmux.file("exit-code").display(),
+            stty = tmux.file("stty").display(),
+        );
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "ui",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        tmux.run(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
+        tmux
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "ui"])
+    }
+
+    /// The screen with soft-wrapped lines joined, as a mouse copy sees it.
+    fn joined(&self) -> String {
+        self.run(&["capture-pane", "-p", "-J", "-t", "ui"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "ui"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn pane(&self, format: &str) -> String {
+        self.run(&["display-message", "-p", "-t", "ui", format])
+            .trim()
+            .to_string()
+    }
+
+    /// Poll the screen until `pred` holds; panic with the screen otherwise.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Wait for pdauth to exit; check it left the terminal as it found it.
+    fn assert_exited_cleanly(&self) {
+        let start = Instant::now();
+        let code = loop {
+            if let Ok(text) = std::fs::read_to_string(self.file("exit-code")) {
+                if std::fs::metadata(self.file("stty")).is_ok_and(|m| m.len() > 0) {
+                    break text;
+                }
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("pdauth did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert_eq!(code.trim(), "0", "exit code");
+        let stty = std::fs::read_to_string(self.file("stty")).unwrap();
+        // Raw mode off again: canonical input and echo are back.
+        assert!(stty.split_whitespace().any(|w| w == "icanon"), "{stty}");
+        assert!(stty.split_whitespace().any(|w| w == "echo"), "{stty}");
+        assert!(
+            !stty.split_whitespace().any(|w| w == "-icanon" || w == "-echo"),
+            "{stty}"
+        );
+        // Back on the normal screen with a visible cursor.
+        let start = Instant::now();
+        while self.pane("#{pane_dead}") != "1" && start.elapsed() < DEADLINE {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(self.pane("#{alternate_on}"), "0", "alternate screen left");
+        assert_eq!(self.pane("#{cursor_flag}"), "1", "cursor shown");
+        assert!(!self.screen().contains("Tokens"), "UI gone from the screen");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// The fake daemon runs on its own worker threads while the test thread
+/// polls tmux.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn selected_line(screen: &str) -> Option<String> {
+    screen.lines().find(|l| l.contains('›')).map(str::to_string)
+}
+
+#[test]
+fn tokens_screen_keys_help_and_quit() {
+    if !should_run("tokens_screen_keys_help_and_quit") {
+        return;
+    }
+    let rt = runtime();
+    let daemon = rt.block_on(FakeDaemon::start());
+    let tmux = Tmux::start(&daemon.socket);
+    let screen = tmux.wait_for("the Tokens screen", |s| {
+        s.contains("Tokens") && s.contains("work") && s.contains("staging") && s.contains("sandbox")
+    });
+    assert!(screen.contains("connected to pdauthd 0.1.0-fake"), "{screen}");
+    assert!(screen.contains("needs login"), "{screen}");
+    assert!(screen.contains("Ada Lovelace"), "{screen}");
+    assert!(selected_line(&screen).is_some_and(|l| l.contains("work")), "{screen}");
+
+    tmux.keys(&["j"]);
+    tmux.wait_for("the cursor on staging", |s| {
+        selected_line(s).is_some_and(|l| l.contains("staging"))
+    });
+
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("the help overlay", |s| s.contains("Keys: Tokens"));
+    assert!(help.contains("log in to the selected profile"), "{help}");
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help closed", |s| !s.contains("Keys: Tokens"));
+
+    tmux.keys(&["q"]);
+    tmux.assert_exited_cleanly();
+}
+
+#[test]
+fn login_url_copies_whole_and_escape_cancels() {
+    if !should_run("login_url_copies_whole_and_escape_cancels") {
+        return;
+    }
+    let rt = runtime();
+    let daemon = rt.block_on(FakeDaemon::start_with(State {
+        login: LoginScript::Never,
+        ..State::default()
+    }));
+    let tmux = Tmux::start(&daemon.socket);
+    tmux.wait_for("the Tokens screen", |s| s.contains("staging"));
+    tmux.keys(&["j", "l"]);
+    tmux.wait_for("the login dialog", |s| {
+        s.contains("Waiting for approval in the browser")
+    });
+    let url = fake::authorize_url("staging");
+    assert!(url.len() > 80, "the test needs a URL that wraps");
+    let joined = tmux.joined();
+    assert!(
+        joined.lines().any(|l| l.trim_end() == url),
+        "the URL is one soft-wrapped line:\n{joined}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the dialog closed", |s| s.contains("cancelled"));
+    let cancel = Request::CancelLogin {
+        profile: "staging".into(),
+    };
+    let start = Instant::now();
+    while !daemon.seen().contains(&cancel) && start.elapsed() < DEADLINE {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(daemon.seen().contains(&cancel), "{:?}", daemon.seen());
+    tmux.keys(&["q"]);
+    tmux.assert_exited_cleanly();
+}
+
+#[test]
+fn login_completion_closes_the_dialog() {
+    if !should_run("login_completion_closes_the_dialog") {
+        return;
+    }
+    let rt = runtime();
+    let daemon = rt.block_on(FakeDaemon::start_with(State {
+        login: LoginScript::Complete(Duration::from_millis(1500)),
+        ..State::default()
+    }));
+    let tmux = Tmux::start(&daemon.socket);
+    tmux.wait_for("the Tokens screen", |s| s.contains("staging"));
+    tmux.keys(&["j", "l"]);
+    tmux.wait_for("the login dialog", |s| s.contains("Waiting for approval"));
+    let screen = tmux.wait_for("the success message", |s| s.contains("Logged in: staging"));
+    assert!(!screen.contains("Waiting for approval"), "{screen}");
+    tmux.wait_for("staging valid", |s| {
+        s.lines().any(|l| l.contains("staging") && l.contains("valid"))
+    });
+    tmux.keys(&["C-c"]);
+    tmux.assert_exited_cleanly();
+}
+
+#[test]
+fn missing_daemon_is_explained_and_recovered_from() {
+    if !should_run("missing_daemon_is_explained_and_recovered_from") {
+        return;
+    }
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("pdauthd.sock");
+    let tmux = Tmux::start(&socket);
+    let screen = tmux.wait_for("the not-running message", |s| s.contains("pdauthd is not running"));
+    assert!(screen.contains("systemctl --user start"), "{screen}");
+
+    // The daemon appears: the UI recovers by itself.
+    let mut daemon = rt.block_on(FakeDaemon::start_at(&socket, State::default()));
+    tmux.wait_for("the Tokens screen", |s| s.contains("work") && s.contains("Tokens"));
+
+    // And goes away again.
+    daemon.stop();
+    tmux.wait_for("the not-running message again", |s| {
+        s.contains("pdauthd is not running")
+    });
+
+    tmux.keys(&["q"]);
+    tmux.assert_exited_cleanly();
+}
+
+#[test]
+fn revoke_asks_then_reports() {
+    if !should_run("revoke_asks_then_reports") {
+        return;
+    }
+    let rt = runtime();
+    let daemon = rt.block_on(FakeDaemon::start());
+    let tmux = Tmux::start(&daemon.socket);
+    tmux.wait_for("the Tokens screen", |s| s.contains("work"));
+    tmux.keys(&["x"]);
+    let ask = tmux.wait_for("the confirmation", |s| s.contains("Revoke work?"));
+    assert!(ask.contains("deletes the tokens from this machine"), "{ask}");
+    assert!(!daemon.seen().iter().any(|r| matches!(r, Request::Revoke { .. })));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the outcome", |s| s.contains("PagerDuty confirmed the revocation"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("work logged out", |s| {
+        s.lines().any(|l| l.contains("work") && l.contains("logged out"))
+    });
+    tmux.keys(&["q"]);
+    tmux.assert_exited_cleanly();
+}
