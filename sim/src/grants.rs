@@ -178,7 +178,14 @@ impl AuthStore {
     }
 
     /// Records an access token (and optionally a refresh token) under a grant.
-    pub fn issue(&mut self, grant_id: u64, access: String, refresh: Option<String>, now: SystemTime, ttl: Lifetimes) {
+    pub fn record_tokens(
+        &mut self,
+        grant_id: u64,
+        access: String,
+        refresh: Option<String>,
+        now: SystemTime,
+        ttl: Lifetimes,
+    ) {
         self.maybe_prune(now);
         self.access.insert(
             access,
@@ -199,15 +206,9 @@ impl AuthStore {
         }
     }
 
-    /// Checks a presented refresh token and, when `rotate` is set, spends it. Presenting a
-    /// token that was already rotated away revokes the whole grant.
-    pub fn use_refresh(
-        &mut self,
-        token: &str,
-        client_id: &str,
-        now: SystemTime,
-        rotate: bool,
-    ) -> Result<GrantInfo, InvalidGrant> {
+    /// Checks a presented refresh token. Presenting a token that was already rotated away
+    /// revokes the whole grant.
+    pub fn check_refresh(&mut self, token: &str, client_id: &str, now: SystemTime) -> Result<GrantInfo, InvalidGrant> {
         let record = self
             .refresh
             .get(token)
@@ -232,18 +233,20 @@ impl AuthStore {
         if now >= record.expires_at {
             return Err(InvalidGrant("refresh token expired"));
         }
-        let info = GrantInfo {
+        Ok(GrantInfo {
             grant_id,
             client_id: grant.client_id.clone(),
             user_id: grant.user_id.clone(),
             scope: grant.scope.clone(),
-        };
-        if rotate {
-            if let Some(record) = self.refresh.get_mut(token) {
-                record.status = RefreshStatus::Rotated;
-            }
+        })
+    }
+
+    /// Marks a refresh token as rotated away: it no longer works, and presenting it again
+    /// revokes its grant.
+    pub fn rotate_refresh(&mut self, token: &str) {
+        if let Some(record) = self.refresh.get_mut(token) {
+            record.status = RefreshStatus::Rotated;
         }
-        Ok(info)
     }
 
     /// The grant behind a live access token.
@@ -403,7 +406,7 @@ mod tests {
         let grant = store
             .redeem_code("c1", "app", "http://h/cb", VERIFIER, now)
             .expect("first use");
-        store.issue(grant.grant_id, "a1".into(), Some("r1".into()), now, lifetimes());
+        store.record_tokens(grant.grant_id, "a1".into(), Some("r1".into()), now, lifetimes());
         assert!(store.authenticate("a1", now).is_some());
         assert!(store.redeem_code("c1", "app", "http://h/cb", VERIFIER, now).is_err());
         assert!(store.authenticate("a1", now).is_none());
@@ -436,12 +439,13 @@ mod tests {
         let grant = store
             .redeem_code("c1", "app", "http://h/cb", VERIFIER, now)
             .expect("code");
-        store.issue(grant.grant_id, "a1".into(), Some("r1".into()), now, lifetimes());
-        store.use_refresh("r1", "app", now, true).expect("rotate");
-        store.issue(grant.grant_id, "a2".into(), Some("r2".into()), now, lifetimes());
+        store.record_tokens(grant.grant_id, "a1".into(), Some("r1".into()), now, lifetimes());
+        store.check_refresh("r1", "app", now).expect("valid");
+        store.rotate_refresh("r1");
+        store.record_tokens(grant.grant_id, "a2".into(), Some("r2".into()), now, lifetimes());
         assert_eq!(store.live_counts(now), (2, 1));
-        assert!(store.use_refresh("r1", "app", now, true).is_err());
-        assert!(store.use_refresh("r2", "app", now, true).is_err());
+        assert!(store.check_refresh("r1", "app", now).is_err());
+        assert!(store.check_refresh("r2", "app", now).is_err());
         assert!(store.authenticate("a2", now).is_none());
     }
 
@@ -452,8 +456,8 @@ mod tests {
         let grant = store
             .redeem_code("c1", "app", "http://h/cb", VERIFIER, now)
             .expect("code");
-        store.issue(grant.grant_id, "a1".into(), Some("r1".into()), now, lifetimes());
-        store.issue(grant.grant_id, "a2".into(), None, now, lifetimes());
+        store.record_tokens(grant.grant_id, "a1".into(), Some("r1".into()), now, lifetimes());
+        store.record_tokens(grant.grant_id, "a2".into(), None, now, lifetimes());
         assert_eq!(store.revoke("a1", "other"), Err(WrongClient));
         assert_eq!(store.revoke("a1", "app"), Ok(Revoked::AccessToken));
         assert!(store.authenticate("a2", now).is_some());

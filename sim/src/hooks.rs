@@ -43,7 +43,7 @@ fn ok(body: &Value) -> Response {
 async fn json_body<T: for<'de> Deserialize<'de>>(body: Body) -> Result<T, Response> {
     let raw = reply::read_body(body)
         .await
-        .map_err(|_| bad_request("body larger than 64 KiB"))?;
+        .map_err(|_| bad_request("body larger than 64 KiB or not received in time"))?;
     let raw: &[u8] = if raw.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {

@@ -185,7 +185,7 @@ pub async fn serve(config: SimConfig, listener: TcpListener, shutdown: impl Futu
     Sandbox::new(config, local_addr)?.run(listener, shutdown).await
 }
 
-/// Binds [`SimConfig::addr`] and serves the sandbox on a background task.
+/// Binds [`SimConfig::addr`] and serves the sandbox in the background.
 pub async fn start(config: SimConfig) -> anyhow::Result<RunningSim> {
     let listener = TcpListener::bind(config.addr)
         .await
@@ -195,7 +195,7 @@ pub async fn start(config: SimConfig) -> anyhow::Result<RunningSim> {
     let ca_pem = sandbox.ca_pem().map(str::to_owned);
     let clock = sandbox.clock().clone();
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(sandbox.run(listener, async move {
+    let server = tokio::spawn(sandbox.run(listener, async move {
         let _ = stopped.await;
     }));
     Ok(RunningSim {
@@ -203,7 +203,7 @@ pub async fn start(config: SimConfig) -> anyhow::Result<RunningSim> {
         ca_pem,
         clock,
         stop: Some(stop),
-        task: Some(task),
+        server: Some(server),
     })
 }
 
@@ -213,7 +213,7 @@ pub struct RunningSim {
     ca_pem: Option<String>,
     clock: SimClock,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<anyhow::Result<()>>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 impl RunningSim {
@@ -242,8 +242,8 @@ impl RunningSim {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match self.task.take() {
-            Some(task) => task.await.context("the sandbox task failed")?,
+        match self.server.take() {
+            Some(server) => server.await.context("the sandbox server stopped abnormally")?,
             None => Ok(()),
         }
     }

@@ -1,7 +1,7 @@
 //! Response builders shared by every endpoint: JSON with PagerDuty's content type, HTML
 //! pages with a strict policy, `no-store` caching headers, and bounded body reading.
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -10,6 +10,8 @@ use serde_json::Value;
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// Largest request body read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest time a client may take to send a request body.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A JSON response.
 pub fn json(status: StatusCode, body: &Value) -> Response {
@@ -52,15 +54,20 @@ pub fn html(status: StatusCode, page: String) -> Response {
     no_store(response)
 }
 
-/// A request body larger than [`MAX_BODY_BYTES`] (or one that failed mid-read).
+/// A request body larger than [`MAX_BODY_BYTES`], too slow, or broken mid-read.
 #[derive(Debug)]
 pub struct BodyTooLarge;
 
-/// Reads a whole request body, refusing more than [`MAX_BODY_BYTES`].
+/// Reads a whole request body, refusing more than [`MAX_BODY_BYTES`] (at once when the
+/// declared length is too large) and bodies that take longer than [`BODY_TIMEOUT`].
 pub async fn read_body(body: Body) -> Result<Bytes, BodyTooLarge> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| BodyTooLarge)
+    if usize::try_from(body.size_hint().lower()).map_or(true, |declared| declared > MAX_BODY_BYTES) {
+        return Err(BodyTooLarge);
+    }
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) | Err(_) => Err(BodyTooLarge),
+    }
 }
 
 /// Whether the request's content type is `application/x-www-form-urlencoded`.

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use html_escape::encode_safe as esc;
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
 
 use super::authorize::AuthorizeRequest;
 use super::scope;
@@ -64,8 +64,8 @@ pub fn consent(state: &AppState, request: &AuthorizeRequest) -> String {
         let _ = writeln!(
             body,
             "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            esc(name),
-            esc(value)
+            attr(name),
+            attr(value)
         );
     }
     let _ = writeln!(body, "<fieldset>\n<legend>Sign in as</legend>");
@@ -74,7 +74,7 @@ pub fn consent(state: &AppState, request: &AuthorizeRequest) -> String {
         let _ = writeln!(
             body,
             "<label><input type=\"radio\" name=\"user_id\" value=\"{}\"{checked}> {} &lt;{}&gt; ({}, <code>{}</code>)</label>",
-            esc(&user.id),
+            attr(&user.id),
             esc(&user.name),
             esc(&user.email),
             esc(user.role.label()),

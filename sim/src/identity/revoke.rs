@@ -25,7 +25,7 @@ pub async fn revoke(State(state): State<Shared>, headers: HeaderMap, body: Body)
 async fn process(state: &AppState, headers: &HeaderMap, body: Body) -> Result<(), OAuthError> {
     let raw = reply::read_body(body)
         .await
-        .map_err(|_| OAuthError::invalid_request("request body larger than 64 KiB"))?;
+        .map_err(|_| OAuthError::invalid_request("request body larger than 64 KiB or not received in time"))?;
     if !reply::is_form(headers) {
         return Err(OAuthError::invalid_request(
             "the revocation endpoint takes an application/x-www-form-urlencoded body",

@@ -88,7 +88,9 @@ pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Body) 
     }
 
     let outcome = match (raw, params) {
-        (Err(_), _) => Err(OAuthError::invalid_request("request body larger than 64 KiB")),
+        (Err(_), _) => Err(OAuthError::invalid_request(
+            "request body larger than 64 KiB or not received in time",
+        )),
         (Ok(_), None) => Err(OAuthError::invalid_request(
             "the token endpoint takes an application/x-www-form-urlencoded body (not JSON)",
         )),
@@ -137,7 +139,7 @@ fn process(
                 .auth
                 .redeem_code(code, &client.id, redirect_uri, verifier, state.clock.now())
                 .map_err(|e| OAuthError::invalid_grant(e.0))?;
-            issue(state, &grant, !shape.omit_refresh)?
+            mint_tokens(state, &grant, !shape.omit_refresh)?
         }
         GrantKind::RefreshToken => {
             let refresh_token = required("refresh_token")?;
@@ -145,9 +147,8 @@ fn process(
             let mut inner = state.lock();
             let grant = inner
                 .auth
-                .use_refresh(refresh_token, &client.id, state.clock.now(), rotate)
+                .check_refresh(refresh_token, &client.id, state.clock.now())
                 .map_err(|e| OAuthError::invalid_grant(e.0))?;
-            drop(inner);
             if let Some(requested) = get("scope") {
                 let granted = scope::split(&grant.scope);
                 if let Some(extra) = scope::split(requested).into_iter().find(|s| !granted.contains(s)) {
@@ -156,7 +157,11 @@ fn process(
                     )));
                 }
             }
-            issue(state, &grant, rotate)?
+            if rotate {
+                inner.auth.rotate_refresh(refresh_token);
+            }
+            drop(inner);
+            mint_tokens(state, &grant, rotate)?
         }
         GrantKind::Other => {
             return Err(OAuthError::unsupported_grant_type(
@@ -168,7 +173,7 @@ fn process(
 }
 
 /// Mints tokens for a grant and records them.
-fn issue(state: &AppState, grant: &GrantInfo, with_refresh: bool) -> Result<Issued, OAuthError> {
+fn mint_tokens(state: &AppState, grant: &GrantInfo, with_refresh: bool) -> Result<Issued, OAuthError> {
     let (access_token, refresh_token) = random::token_pair(state.data.account.region.token_prefix())
         .map_err(|e| OAuthError::server_error(e.to_string()))?;
     let id_token = id_token(state, &grant.user_id, &grant.client_id)?;
@@ -177,7 +182,7 @@ fn issue(state: &AppState, grant: &GrantInfo, with_refresh: bool) -> Result<Issu
         access: state.access_ttl,
         refresh: state.refresh_ttl,
     };
-    state.lock().auth.issue(
+    state.lock().auth.record_tokens(
         grant.grant_id,
         access_token.clone(),
         refresh_token.clone(),

@@ -1,0 +1,12 @@
+//! Black-box tests of the sandbox: an in-process server (and once the real binary) driven
+//! over HTTP with reqwest, the way the daemon and the end-to-end tests use it.
+
+mod api;
+mod authorize;
+mod binary;
+mod common;
+mod faults;
+mod hooks;
+mod revoke;
+mod tls;
+mod token;
