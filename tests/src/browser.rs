@@ -92,9 +92,16 @@ pub fn consent_form(html: &str, decision: &str) -> Option<(String, Vec<(String, 
 /// Open `authorize_url`, press `decision` ("approve" or "deny"), and return
 /// the `Location` the identity server redirected to (not followed).
 pub async fn consent(authorize_url: &str, decision: &str) -> anyhow::Result<String> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
+    consent_trusting(authorize_url, decision, None).await
+}
+
+/// [`consent`] with an extra trusted CA (PEM), for a sandbox serving TLS.
+pub async fn consent_trusting(authorize_url: &str, decision: &str, ca_pem: Option<&[u8]>) -> anyhow::Result<String> {
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(pem) = ca_pem {
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem)?);
+    }
+    let http = builder.build()?;
     let page = http.get(authorize_url).send().await?;
     anyhow::ensure!(page.status().is_success(), "consent page answered {}", page.status());
     let html = page.text().await?;

@@ -17,6 +17,7 @@ pub struct SimProcess {
     child: Child,
     pub base: String,
     pub log: PathBuf,
+    http: reqwest::Client,
 }
 
 impl SimProcess {
@@ -43,7 +44,14 @@ impl SimProcess {
         assert!(base.starts_with("http"), "unexpected first line {base:?}");
         // Keep draining stdout so the sandbox never blocks on it.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self { child, base, log }
+        // In TLS mode, trust the sandbox's CA for the hooks.
+        let mut builder = reqwest::Client::builder();
+        if let Some(pos) = flags.iter().position(|f| f == "--ca-out") {
+            let pem = std::fs::read(&flags[pos + 1]).expect("sandbox CA file");
+            builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("CA PEM"));
+        }
+        let http = builder.build().expect("HTTP client");
+        Self { child, base, log, http }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -51,7 +59,9 @@ impl SimProcess {
     }
 
     pub async fn stats(&self) -> Value {
-        reqwest::get(self.url("/_sim/stats"))
+        self.http
+            .get(self.url("/_sim/stats"))
+            .send()
             .await
             .expect("stats")
             .json()
@@ -60,7 +70,8 @@ impl SimProcess {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Value {
-        let resp = reqwest::Client::new()
+        let resp = self
+            .http
             .post(self.url(path))
             .json(&body)
             .send()
@@ -72,7 +83,7 @@ impl SimProcess {
 
     /// `GET /users/me` with a bearer token: the HTTP status.
     pub async fn users_me(&self, token: &str) -> u16 {
-        reqwest::Client::new()
+        self.http
             .get(self.url("/users/me"))
             .bearer_auth(token)
             .header("Accept", "application/vnd.pagerduty+json;version=2")

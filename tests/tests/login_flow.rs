@@ -1,0 +1,99 @@
+//! The working core end to end with the real binaries: `pdauth login` driven
+//! by a script that approves on the sandbox, then status, token, revoke.
+
+use pdauth_tests::browser::{consent, visit};
+use pdauth_tests::free_port;
+use pdauth_tests::procs::{DaemonProcess, LoginRun, SimProcess, profile_toml};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_status_token_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sim = SimProcess::start(
+        dir.path(),
+        &["--client".into(), format!("e2e=http://127.0.0.1:{port}/callback")],
+    )
+    .await;
+    let daemon = DaemonProcess::start(dir.path(), &profile_toml("demo", &sim.base, "e2e", port, "")).await;
+
+    let before = daemon.pdauth(&["status", "--json"]).await;
+    assert_eq!(before.code, Some(0), "{}", before.stderr);
+    assert_eq!(before.json()["profiles"][0]["state"], "logged_out");
+    let no_token = daemon.pdauth(&["token", "demo"]).await;
+    assert_ne!(no_token.code, Some(0));
+    assert!(no_token.stdout.is_empty(), "errors go to stderr only");
+
+    let login = LoginRun::start(&daemon.socket, "demo").await;
+    assert!(
+        login.url.starts_with(&format!("{}/oauth/authorize?", sim.base)),
+        "{}",
+        login.url
+    );
+    let location = consent(&login.url, "approve").await.unwrap();
+    let (status, _) = visit(&location).await.unwrap();
+    assert_eq!(status, 200);
+    let out = login.finish().await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+
+    let status = daemon.pdauth(&["status", "--json"]).await;
+    assert_eq!(status.code, Some(0));
+    let profile = &status.json()["profiles"][0];
+    assert_eq!(profile["name"], "demo");
+    assert_eq!(profile["state"], "valid");
+    assert_eq!(profile["account"]["subdomain"], "acme-sandbox");
+    assert!(profile["user"]["email"].as_str().unwrap().contains('@'), "{profile}");
+
+    let token = daemon.pdauth(&["token", "demo"]).await;
+    assert_eq!(token.code, Some(0), "{}", token.stderr);
+    let token = token.stdout.trim_end_matches('\n').to_string();
+    assert!(token.starts_with("pdus+_0"), "{token}");
+    assert!(!token.contains('\n'));
+    assert_eq!(sim.users_me(&token).await, 200, "the sandbox accepts the token");
+
+    let revoked = daemon.pdauth(&["revoke", "demo", "--yes"]).await;
+    assert_eq!(revoked.code, Some(0), "{}", revoked.stderr);
+    assert_eq!(sim.users_me(&token).await, 401, "the sandbox rejects the revoked token");
+    assert_eq!(sim.stats().await["live_refresh_tokens"], 0);
+    let after = daemon.pdauth(&["status", "--json"]).await;
+    assert_eq!(after.json()["profiles"][0]["state"], "logged_out");
+    assert_ne!(daemon.pdauth(&["token", "demo"]).await.code, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn denied_login_exits_non_zero_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sim = SimProcess::start(
+        dir.path(),
+        &["--client".into(), format!("e2e=http://127.0.0.1:{port}/callback")],
+    )
+    .await;
+    let daemon = DaemonProcess::start(dir.path(), &profile_toml("demo", &sim.base, "e2e", port, "")).await;
+    let login = LoginRun::start(&daemon.socket, "demo").await;
+    let location = consent(&login.url, "deny").await.unwrap();
+    visit(&location).await.unwrap();
+    let out = login.finish().await;
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("denied"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_profile_and_missing_daemon_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimProcess::start(dir.path(), &[]).await;
+    let daemon = DaemonProcess::start(
+        dir.path(),
+        &profile_toml("demo", &sim.base, "pdauth-demo", free_port(), ""),
+    )
+    .await;
+    let out = daemon.pdauth(&["token", "nope"]).await;
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("nope"), "{}", out.stderr);
+    let gone = pdauth_tests::procs::pdauth(&dir.path().join("no/such.sock"), &["status"]).await;
+    assert_ne!(gone.code, Some(0));
+    assert!(
+        gone.stderr.contains("not running") || gone.stderr.contains("pdauthd"),
+        "{}",
+        gone.stderr
+    );
+}
