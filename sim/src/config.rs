@@ -194,7 +194,8 @@ pub struct SimConfig {
     pub region: Region,
     /// Serve HTTPS with a freshly generated CA.
     pub tls: bool,
-    /// Where to write the CA certificate PEM in TLS mode.
+    /// Where to write the CA certificate PEM in TLS mode (the binary requires it; library
+    /// users may read it from `RunningSim::ca_pem` instead).
     pub ca_out: Option<PathBuf>,
     /// Seed of the generated account data.
     pub seed: u64,

@@ -34,6 +34,8 @@
 //!   consent page: `<form method="post" action="/oauth/authorize">` with a hidden input per
 //!   received parameter, one `<input type="radio" name="user_id" value="P...">` per seeded
 //!   user (the first `checked`) and buttons `name="decision"` `value="approve"` / `"deny"`.
+//!   Attribute values escape only `&`, `<`, `>` and `"`; `user_id` and `decision` are not
+//!   accepted as authorization parameters.
 //! * `POST /oauth/authorize`: re-validates, then 302 to `redirect_uri?code=..&state=..` or
 //!   `?error=access_denied&..`. Codes are single use, live `--code-ttl` seconds and are bound
 //!   to client, redirect URI, PKCE challenge, user and scope. Any presentation of a known code
@@ -52,9 +54,10 @@
 //!   `account_id`, `subdomain`, `region` (`UnitedStates` or `EU`), `iat`, `exp`.
 //! * `GET /users/me` with `Authorization: Bearer`: `{"user": {...}}`. Failures are
 //!   PagerDuty error bodies: 401 `{"error":{"message":"Authentication failed","code":2006}}`,
-//!   404 (code 2100), 405 (code 2001), 429 (code 2020). Every authenticated answer carries
-//!   `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (fixed one-minute window
-//!   of `--rate-limit` requests per access token).
+//!   404 (code 2100), 405 (code 2001), 429 (code 2020). Every answer to a valid token
+//!   (including its 429s) carries `ratelimit-limit`, `ratelimit-remaining` and
+//!   `ratelimit-reset` (fixed one-minute window of `--rate-limit` requests per access token);
+//!   a 401 carries none, as there is no token to charge.
 //!
 //! # Test hooks (`/_sim/`, not PagerDuty)
 //!
@@ -101,7 +104,10 @@ mod state;
 mod tls;
 
 pub use clock::SimClock;
-pub use config::{Args, ClientRegistration, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, Region, SimConfig};
+pub use config::{
+    Args, ClientRegistration, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, Region, SimConfig, default_clients,
+    merge_client_flags,
+};
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
