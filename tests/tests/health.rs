@@ -1,0 +1,142 @@
+//! Token health as it changes without anyone asking, storage without a key,
+//! and revocation the identity server does not confirm.
+
+use pdauth_common::{ErrorCode, Event, Reply, Request, Response, RevokeOutcome, StorageInfo, TokenState};
+use pdauth_tests::browser::{consent, visit};
+use pdauth_tests::free_port;
+use pdauth_tests::procs::{DaemonProcess, SimProcess, profile_toml};
+use pdauth_tests::wire::WireClient;
+
+async fn logged_in(access_ttl: u32, no_revoke: bool) -> (tempfile::TempDir, SimProcess, DaemonProcess, WireClient) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sim = SimProcess::start(
+        dir.path(),
+        &[
+            "--client".into(),
+            format!("e2e=http://127.0.0.1:{port}/callback"),
+            "--access-ttl".into(),
+            access_ttl.to_string(),
+        ],
+    )
+    .await;
+    let mut config = profile_toml("work", &sim.base, "e2e", port, "");
+    if no_revoke {
+        config = config.replace(
+            &format!("revoke_url = \"{}/oauth/revoke\"", sim.base),
+            "revoke_url = \"\"",
+        );
+    }
+    let daemon = DaemonProcess::start(dir.path(), &config).await;
+    let mut c = WireClient::connect(&daemon.socket).await;
+    c.call(Request::Subscribe).await;
+    let login = match c.call(Request::Login { profile: "work".into() }).await {
+        Reply::Ok(Response::LoginStarted { login }) => login,
+        other => panic!("{other:?}"),
+    };
+    let location = consent(&login.authorize_url, "approve").await.unwrap();
+    assert_eq!(visit(&location).await.unwrap().0, 200);
+    c.wait_event(|e| matches!(e, Event::LoginCompleted { .. }).then_some(()))
+        .await;
+    (dir, sim, daemon, c)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expiring_then_expired_arrive_as_events() {
+    let (_dir, _sim, daemon, mut c) = logged_in(4, false).await;
+    let mut seen = Vec::new();
+    while !seen.contains(&TokenState::Expired) {
+        let state = c
+            .wait_event(|e| match e {
+                Event::Health { status } => Some(status.state),
+                _ => None,
+            })
+            .await;
+        if seen.last() != Some(&state) {
+            seen.push(state);
+        }
+    }
+    let expiring = seen
+        .iter()
+        .position(|s| *s == TokenState::Expiring)
+        .expect("expiring before expired");
+    assert!(expiring < seen.len() - 1, "{seen:?}");
+    let out = daemon.pdauth(&["token", "work"]).await;
+    assert_eq!(out.code, Some(4), "needs login: {}", out.stderr);
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unconfirmed_revocation_still_deletes_and_says_where_to_check() {
+    let (_dir, sim, _daemon, mut c) = logged_in(3600, false).await;
+    let token = match c.call(Request::Token { profile: "work".into() }).await {
+        Reply::Ok(Response::Token { access_token, .. }) => access_token,
+        other => panic!("{other:?}"),
+    };
+    drop(sim); // The identity server goes away.
+    match c.call(Request::Revoke { profile: "work".into() }).await {
+        Reply::Ok(Response::Revoked {
+            outcome: RevokeOutcome::NotConfirmed { detail },
+            ..
+        }) => {
+            assert!(detail.contains("acme-sandbox.pagerduty.com"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match c.call(Request::Token { profile: "work".into() }).await {
+        Reply::Error(e) => assert_eq!(e.code, ErrorCode::NeedsLogin),
+        other => panic!("deleted locally whatever the remote said: {other:?}"),
+    }
+    assert!(!token.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revocation_switched_off_is_local_only() {
+    let (_dir, sim, _daemon, mut c) = logged_in(3600, true).await;
+    let before = sim.stats().await["revocations"].clone();
+    match c.call(Request::Revoke { profile: "work".into() }).await {
+        Reply::Ok(Response::Revoked {
+            outcome: RevokeOutcome::LocalOnly { .. },
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sim.stats().await["revocations"], before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_key_credential_refuses_to_store_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("credentials");
+    std::fs::create_dir(&creds).unwrap();
+    let sim = SimProcess::start(dir.path(), &[]).await;
+    let daemon = DaemonProcess::start_with_env(
+        dir.path(),
+        &profile_toml("work", &sim.base, "pdauth-demo", free_port(), ""),
+        &[("CREDENTIALS_DIRECTORY", creds.to_str().unwrap())],
+    )
+    .await;
+    let mut c = WireClient::connect(&daemon.socket).await;
+    match c.call(Request::Status).await {
+        Reply::Ok(Response::Status { profiles, storage }) => {
+            assert!(
+                matches!(storage, StorageInfo::Unavailable { ref reason } if reason.contains("pdauth-store-key")),
+                "{storage:?}"
+            );
+            assert_eq!(profiles[0].state, TokenState::Error);
+            assert!(profiles[0].reason.as_deref().unwrap().contains("cannot be stored"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match c.call(Request::Login { profile: "work".into() }).await {
+        Reply::Error(e) => {
+            assert_eq!(e.code, ErrorCode::Storage);
+            assert!(e.message.contains("pdauth-store-key"), "{}", e.message);
+        }
+        other => panic!("a login whose tokens cannot be kept must not start: {other:?}"),
+    }
+    assert!(
+        !daemon.state.join("store.key").exists(),
+        "no silent fallback to a key file"
+    );
+}
