@@ -332,7 +332,20 @@ impl App {
     fn start_login(&mut self) -> Vec<Effect> {
         let profile = match (&self.dialog, self.selected_profile()) {
             (Some(Dialog::Login(d)), _) => d.profile.clone(),
-            (None, Some(p)) => p.name.clone(),
+            (None, Some(p)) => {
+                // A login still pending (from this UI or `pdauth login`) is
+                // shown rather than restarted, so its URL keeps working.
+                if let Some(info) = p.login.as_ref().filter(|l| l.expires_at > self.now) {
+                    self.dialog = Some(Dialog::Login(LoginDialog {
+                        profile: p.name.clone(),
+                        phase: LoginPhase::Waiting(info.clone()),
+                        approval: Approval::Idle,
+                        note: Some("This login was already pending; Esc cancels it.".to_string()),
+                    }));
+                    return Vec::new();
+                }
+                p.name.clone()
+            }
             _ => {
                 if self.profiles.is_empty() {
                     self.notify(Tone::Error, "No profile to log in to: add one to pdauthd's config.");

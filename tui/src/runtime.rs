@@ -127,6 +127,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
     let mut handle: Option<Handle> = None;
 
     screen.draw(&app)?;
@@ -155,6 +156,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             _ = tick.tick() => Msg::Tick { now: clock::unix_now() },
             _ = sigterm.recv() => break Ok(()),
             _ = sighup.recv() => break Ok(()),
+            _ = sigint.recv() => break Ok(()),
         };
         let mut quit = false;
         for effect in app.update(msg) {

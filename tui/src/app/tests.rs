@@ -70,7 +70,8 @@ fn help_toggles_and_swallows_screen_keys() {
 fn login_flow_from_key_to_completion() {
     let mut app = app();
     app.update(key('j'));
-    let profile = name_at(&app, 1);
+    app.update(key('j'));
+    let profile = name_at(&app, 2);
     let effects = app.update(key('l'));
     assert_eq!(
         effects,
@@ -98,7 +99,7 @@ fn login_flow_from_key_to_completion() {
         Some(Dialog::Login(d)) => assert_eq!(d.phase, LoginPhase::Waiting(info.clone())),
         other => panic!("dialog is {other:?}"),
     }
-    assert_eq!(app.profiles[1].login.as_ref(), Some(&info));
+    assert_eq!(app.profiles[2].login.as_ref(), Some(&info));
 
     // Someone else's completion leaves the dialog alone.
     app.update(Msg::Event(Event::LoginCompleted {
@@ -114,6 +115,26 @@ fn login_flow_from_key_to_completion() {
     assert_eq!(notice.tone, Tone::Success);
     assert!(notice.text.contains(&profile));
     assert!(app.current_notice(NOW + NOTICE_SECONDS).is_none());
+}
+
+#[test]
+fn a_pending_login_is_shown_not_restarted() {
+    let mut app = app();
+    app.update(key('j'));
+    let pending = app.profiles[1].login.clone().expect("fixture has a pending login");
+    assert!(app.update(key('l')).is_empty());
+    assert!(matches!(&app.dialog, Some(Dialog::Login(d)) if d.phase == LoginPhase::Waiting(pending.clone())));
+    // Once it has expired, l starts a new one.
+    app.update(code(KeyCode::Esc));
+    app.update(Msg::Tick {
+        now: pending.expires_at + 1,
+    });
+    assert_eq!(
+        app.update(key('l')),
+        vec![Effect::Request(Request::Login {
+            profile: pending.profile.clone()
+        })]
+    );
 }
 
 #[test]

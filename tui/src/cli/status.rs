@@ -12,6 +12,14 @@ use crate::clock;
 use crate::exit::CliError;
 use crate::views::storage_words;
 
+/// The `--json` document; field order is the documented one.
+#[derive(serde::Serialize)]
+struct StatusDoc<'a> {
+    daemon_version: &'a str,
+    storage: &'a StorageInfo,
+    profiles: &'a [ProfileStatus],
+}
+
 /// Widest a table cell gets before it is cut.
 const MAX_CELL: usize = 32;
 
@@ -23,11 +31,11 @@ pub(super) async fn run(socket: &Path, json: bool) -> Result<(), CliError> {
         other => return Err(unexpected(&other).into()),
     };
     let text = if json {
-        let doc = serde_json::json!({
-            "daemon_version": conn.daemon_version(),
-            "storage": storage,
-            "profiles": profiles,
-        });
+        let doc = StatusDoc {
+            daemon_version: conn.daemon_version(),
+            storage: &storage,
+            profiles: &profiles,
+        };
         let mut text = serde_json::to_string_pretty(&doc)
             .map_err(|e| CliError::failure(format!("cannot encode the status: {e}")))?;
         text.push('\n');

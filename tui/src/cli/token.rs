@@ -36,8 +36,12 @@ pub(super) async fn run(socket: &Path, profile: &str) -> Result<(), CliError> {
 /// Add what to do next to the daemon's message.
 fn with_hint(err: CliError, profile: &str) -> CliError {
     let hint = match err.code {
-        crate::exit::NEEDS_LOGIN => format!(" (run `pdauth login {profile}`)"),
-        crate::exit::NOT_FOUND => " (`pdauth status` lists the profiles)".to_string(),
+        crate::exit::NEEDS_LOGIN if !err.message.contains("pdauth login") => {
+            format!(" (run `pdauth login {profile}`)")
+        }
+        crate::exit::NOT_FOUND if !err.message.contains("pdauth status") => {
+            " (`pdauth status` lists the profiles)".to_string()
+        }
         _ => String::new(),
     };
     CliError::new(err.code, format!("{}{hint}", err.message))
@@ -55,5 +59,14 @@ mod tests {
         let err = with_hint(err, "work");
         assert_eq!(err.code, 4);
         assert_eq!(err.message, "no token for work (run `pdauth login work`)");
+        let err: CliError = ClientError::Daemon(WireError::new(
+            ErrorCode::NeedsLogin,
+            "work is not logged in; run `pdauth login work`",
+        ))
+        .into();
+        assert_eq!(
+            with_hint(err, "work").message,
+            "work is not logged in; run `pdauth login work`"
+        );
     }
 }

@@ -93,7 +93,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(format!("{mark} {text}"), style),
     ]);
     let left_width = u16::try_from(left.width()).unwrap_or(u16::MAX);
-    let room = usize::from(area.width.saturating_sub(left_width).saturating_sub(2));
+    let room = usize::from(area.width.saturating_sub(left_width).saturating_sub(4));
     frame.render_widget(Paragraph::new(left), area);
     if room > 8 && !storage.is_empty() {
         let text = sanitize::truncated(&storage, room);
@@ -159,6 +159,14 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         width: w,
         height: h,
     }
+}
+
+/// Rows `lines` need when wrapped at `width` columns, with one row of slack
+/// for word wrapping.
+pub(crate) fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    u16::try_from(rows + 1).unwrap_or(u16::MAX)
 }
 
 /// Outside text cut to `width` characters, control sequences removed.

@@ -7,7 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Padding, Paragraph, Wrap};
 
-use super::{centered, fit};
+use super::{centered, fit, wrapped_rows};
+
+/// Dialog width, and its text width inside borders and padding.
+const WIDTH: u16 = 70;
+const TEXT_WIDTH: u16 = WIDTH - 4;
 use crate::app::App;
 use crate::theme;
 
@@ -23,8 +27,6 @@ fn dialog_block(title: String) -> Block<'static> {
 }
 
 pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, profile: &str) {
-    let rect = centered(area, 70, 12);
-    frame.render_widget(Clear, rect);
     let name = fit(profile, 30);
     let who = app
         .profiles
@@ -57,6 +59,8 @@ pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, app: &App, profile: &s
             Span::raw(" keep them"),
         ]),
     ];
+    let rect = centered(area, WIDTH, wrapped_rows(&lines, TEXT_WIDTH) + 2);
+    frame.render_widget(Clear, rect);
     let paragraph = Paragraph::new(lines)
         .wrap(Wrap { trim: true })
         .block(dialog_block(format!(" Revoke {name}? ")));
@@ -69,8 +73,6 @@ pub(super) fn draw_result(
     profile: &str,
     result: Option<&Result<RevokeOutcome, String>>,
 ) {
-    let rect = centered(area, 70, 12);
-    frame.render_widget(Clear, rect);
     let name = fit(profile, 30);
     let mut lines = Vec::new();
     let title = match result {
@@ -126,6 +128,8 @@ pub(super) fn draw_result(
             Span::raw(" close"),
         ]));
     }
+    let rect = centered(area, WIDTH, wrapped_rows(&lines, TEXT_WIDTH) + 2);
+    frame.render_widget(Clear, rect);
     let paragraph = Paragraph::new(lines)
         .wrap(Wrap { trim: true })
         .block(dialog_block(title));

@@ -41,13 +41,14 @@ struct Tmux {
 
 impl Tmux {
     /// Start `pdauth --socket SOCKET` in a detached session. When it exits,
-    /// the shell records its exit code and terminal settings.
+    /// the shell records its terminal settings and exit code, then idles so
+    /// the pane (and its cursor state) can still be inspected.
     fn start(daemon_socket: &Path) -> Tmux {
         let dir = tempfile::Builder::new().prefix("pdauth-tmux-").tempdir().unwrap();
         let socket = dir.path().join("tmux.sock");
         let tmux = Tmux { dir, socket };
         let script = format!(
-            "unset PDAUTH_SOCKET DISPLAY WAYLAND_DISPLAY; '{bin}' --socket '{sock}'; echo $? > '{code}'; stty -a > '{stty}'",
+            "unset PDAUTH_SOCKET DISPLAY WAYLAND_DISPLAY; '{bin}' --socket '{sock}'; rc=$?; stty -a > '{stty}'; echo $rc > '{code}'; sleep 120",
             bin = BIN,
             sock = daemon_socket.display(),
             code = tmux.file("exit-code").display(),
@@ -68,7 +69,6 @@ impl Tmux {
             "-c",
             &script,
         ]);
-        tmux.run(&["set-option", "-t", "ui", "remain-on-exit", "on"]);
         tmux
     }
 
@@ -133,7 +133,7 @@ impl Tmux {
         let start = Instant::now();
         let code = loop {
             if let Ok(text) = std::fs::read_to_string(self.file("exit-code")) {
-                if std::fs::metadata(self.file("stty")).is_ok_and(|m| m.len() > 0) {
+                if text.ends_with('\n') {
                     break text;
                 }
             }
@@ -152,10 +152,6 @@ impl Tmux {
             "{stty}"
         );
         // Back on the normal screen with a visible cursor.
-        let start = Instant::now();
-        while self.pane("#{pane_dead}") != "1" && start.elapsed() < DEADLINE {
-            std::thread::sleep(Duration::from_millis(50));
-        }
         assert_eq!(self.pane("#{alternate_on}"), "0", "alternate screen left");
         assert_eq!(self.pane("#{cursor_flag}"), "1", "cursor shown");
         assert!(!self.screen().contains("Tokens"), "UI gone from the screen");
