@@ -207,7 +207,7 @@ impl Connection {
         &self.daemon_version
     }
 
-    /// A handle for sending requests from other tasks.
+    /// A handle for sending requests from elsewhere (it is cheap to clone).
     pub fn handle(&self) -> Handle {
         self.handle.clone()
     }
@@ -272,7 +272,7 @@ fn connect_error(socket: &Path, err: io::Error) -> ClientError {
     }
 }
 
-/// The connection task: owns the socket, numbers requests, routes replies to
+/// The connection driver: owns the socket, numbers requests, routes replies to
 /// their waiters and events to the event queue. When it ends, every waiter
 /// and the event queue learn why.
 async fn drive(

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(cli::run(args));
-    // Do not wait for background tasks (a browser launcher, a stuck socket).
+    // Do not wait for background work (a browser launcher, a stuck socket).
     runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,

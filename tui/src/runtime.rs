@@ -6,6 +6,7 @@
 use std::io::{self, Stdout, Write};
 use std::path::PathBuf;
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -36,10 +37,18 @@ pub struct Options {
     pub demo: bool,
 }
 
-/// Put the terminal back the way the shell expects it. Safe to call twice.
+/// Whether this process has the terminal in raw mode on the alternate screen.
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Put the terminal back the way the shell expects it. Only the first call
+/// after taking the terminal acts: leaving the alternate screen twice would
+/// move the cursor back over whatever was printed in between (a panic
+/// message, say).
 pub fn restore_terminal() {
-    let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
+    if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
+    }
 }
 
 /// Restore the terminal before the panic message is printed, so the message
@@ -63,6 +72,7 @@ struct Screen {
 impl Screen {
     fn enter() -> anyhow::Result<Self> {
         enable_raw_mode().context("cannot put the terminal in raw mode (is this a terminal?)")?;
+        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
         if let Err(e) = execute!(stdout, EnterAlternateScreen, Hide) {
             restore_terminal();

@@ -128,7 +128,7 @@ pub struct FakeDaemon {
     pub state: Arc<Mutex<State>>,
     events: broadcast::Sender<Event>,
     kill: broadcast::Sender<()>,
-    task: Option<JoinHandle<()>>,
+    acceptor: Option<JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -155,13 +155,13 @@ impl FakeDaemon {
         let state = Arc::new(Mutex::new(state));
         let (events, _) = broadcast::channel(64);
         let (kill, _) = broadcast::channel(1);
-        let task = tokio::spawn(accept(listener, state.clone(), events.clone(), kill.clone()));
+        let acceptor = tokio::spawn(accept(listener, state.clone(), events.clone(), kill.clone()));
         FakeDaemon {
             socket: socket.to_path_buf(),
             state,
             events,
             kill,
-            task: Some(task),
+            acceptor: Some(acceptor),
             _dir: None,
         }
     }
@@ -177,8 +177,8 @@ impl FakeDaemon {
 
     /// Stop listening, drop every connection and remove the socket.
     pub fn stop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
+        if let Some(acceptor) = self.acceptor.take() {
+            acceptor.abort();
         }
         let _ = self.kill.send(());
         let _ = std::fs::remove_file(&self.socket);
@@ -242,7 +242,7 @@ async fn session(
     }
     let mut event_rx = events.subscribe();
     let mut subscribed = false;
-    // Slow replies are produced by tasks and funnelled back here, so replies
+    // Slow replies are produced in the background and funnelled back here, so replies
     // can overtake each other as they may with the real daemon.
     let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<ServerFrame>();
     loop {
