@@ -88,7 +88,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         _ => String::new(),
     };
     let left = Line::from(vec![
-        Span::styled(" pdauth ", theme::title()),
+        Span::styled(if app.demo { " pdauth demo " } else { " pdauth " }, theme::title()),
         Span::raw(" "),
         Span::styled(format!("{mark} {text}"), style),
     ]);
