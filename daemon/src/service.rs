@@ -605,6 +605,7 @@ fn manual_revoke_hint(token: Option<&TokenRecord>) -> String {
         None => "your PagerDuty web UI".to_string(),
     };
     format!(
-        "to be sure, revoke pdauth's access in {host} (your user profile's authorized apps), or ask an account admin to revoke the app's tokens"
+        "to be sure, revoke the app's access in {host} under My Profile → User Settings (authorized applications), \
+         or ask an account admin to revoke the app's tokens"
     )
 }

@@ -44,13 +44,17 @@ impl Tmux {
     /// the shell records its terminal settings and exit code, then idles so
     /// the pane (and its cursor state) can still be inspected.
     fn start(daemon_socket: &Path) -> Tmux {
+        Self::start_args(&format!("--socket '{}'", daemon_socket.display()))
+    }
+
+    /// Start `pdauth ARGS` (already shell-quoted) in a detached session.
+    fn start_args(args: &str) -> Tmux {
         let dir = tempfile::Builder::new().prefix("pdauth-tmux-").tempdir().unwrap();
         let socket = dir.path().join("tmux.sock");
         let tmux = Tmux { dir, socket };
         let script = format!(
-            "unset PDAUTH_SOCKET DISPLAY WAYLAND_DISPLAY; '{bin}' --socket '{sock}'; rc=$?; stty -a > '{stty}'; echo $rc > '{code}'; sleep 120",
+            "unset PDAUTH_SOCKET DISPLAY WAYLAND_DISPLAY; '{bin}' {args}; rc=$?; stty -a > '{stty}'; echo $rc > '{code}'; sleep 120",
             bin = BIN,
-            sock = daemon_socket.display(),
             code = tmux.file("exit-code").display(),
             stty = tmux.file("stty").display(),
         );
@@ -317,6 +321,53 @@ fn revoke_asks_then_reports() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("work logged out", |s| {
         s.lines().any(|l| l.contains("work") && l.contains("logged out"))
+    });
+    tmux.keys(&["q"]);
+    tmux.assert_exited_cleanly();
+}
+
+/// The sandbox and daemon binaries `pdauth demo` starts, if built.
+fn demo_binaries_built(test: &str) -> bool {
+    let dir = Path::new(BIN).parent().expect("binary directory");
+    let missing: Vec<&str> = ["pdauthd", "pdauth-sim"]
+        .into_iter()
+        .filter(|name| !dir.join(name).exists())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") {
+        panic!("{test}: {missing:?} not built next to pdauth (run cargo test --workspace)");
+    }
+    eprintln!("skipping {test}: {missing:?} not built (run cargo test --workspace)");
+    false
+}
+
+#[test]
+fn real_demo_logs_in_with_terminal_approval_and_revokes() {
+    let test = "real_demo_logs_in_with_terminal_approval_and_revokes";
+    if !should_run(test) || !demo_binaries_built(test) {
+        return;
+    }
+    let tmux = Tmux::start_args("demo");
+    tmux.wait_for("the demo profile", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
+    });
+    tmux.keys(&["l"]);
+    let dialog = tmux.wait_for("the login dialog", |s| s.contains("Waiting for approval"));
+    assert!(dialog.contains("/oauth/authorize?"), "{dialog}");
+    tmux.keys(&["a"]);
+    let screen = tmux.wait_for("the profile valid", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("valid"))
+    });
+    assert!(screen.contains("acme-sand"), "the account is shown: {screen}");
+    tmux.keys(&["x"]);
+    tmux.wait_for("the revoke confirmation", |s| s.contains("Revoke demo?"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the outcome", |s| s.contains("PagerDuty confirmed the revocation"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("demo logged out again", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
     });
     tmux.keys(&["q"]);
     tmux.assert_exited_cleanly();
