@@ -366,6 +366,8 @@ impl App {
         match event {
             Event::Health { status } => self.upsert(status),
             Event::Resync { profiles } => self.replace_profiles(profiles),
+            // The Tokens screen shows health, not the audit trail.
+            Event::Audit { .. } => {}
             Event::LoginStarted { login } => {
                 if let Some(p) = self.profiles.iter_mut().find(|p| p.name == login.profile) {
                     p.login = Some(login.clone());
@@ -477,6 +479,9 @@ fn request_name(request: &Request) -> &'static str {
         Request::CancelLogin { .. } => "cancel login",
         Request::Token { .. } => "token",
         Request::Revoke { .. } => "revoke",
+        Request::Refresh { .. } => "refresh",
+        Request::Audit { .. } => "audit",
+        Request::Api { .. } => "api",
     }
 }
 

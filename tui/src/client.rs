@@ -38,6 +38,28 @@ pub enum ClientError {
     NotRunning { socket: PathBuf },
     #[error("cannot connect to pdauthd at {}: {message}", .socket.display())]
     Unreachable { socket: PathBuf, message: String },
+    /// Whatever answers at the socket runs as another user: it may be
+    /// impersonating pdauthd to hand out its own tokens and URLs.
+    #[error(
+        "refusing to use {}: the process serving it runs as {}, not as you (uid {our_uid}) or root; \
+         it may be impersonating pdauthd. Check who created that socket, or point --socket at your own daemon",
+        .socket.display(),
+        .peer_uid.map_or_else(|| "an unknown user".to_string(), |uid| format!("uid {uid}"))
+    )]
+    UntrustedPeer {
+        socket: PathBuf,
+        peer_uid: Option<u32>,
+        our_uid: u32,
+    },
+    /// Other users could replace the socket.
+    #[error(
+        "refusing to use {}: its directory {} is writable by other users (mode {mode:o}), so anyone could put \
+         their own daemon there; make it private (chmod 700 {})",
+        .socket.display(),
+        .dir.display(),
+        .dir.display()
+    )]
+    UnsafeSocketDir { socket: PathBuf, dir: PathBuf, mode: u32 },
     #[error("{0}")]
     ProtocolMismatch(String),
     #[error("pdauthd did not answer the handshake within {} s: is something else listening on the socket?", HANDSHAKE_TIMEOUT.as_secs())]
@@ -61,6 +83,8 @@ impl ClientError {
             ClientError::Unexpected(_) => exit::FAILURE,
             ClientError::NotRunning { .. }
             | ClientError::Unreachable { .. }
+            | ClientError::UntrustedPeer { .. }
+            | ClientError::UnsafeSocketDir { .. }
             | ClientError::ProtocolMismatch(_)
             | ClientError::HandshakeTimeout
             | ClientError::Disconnected
@@ -157,7 +181,9 @@ impl Connection {
                 socket: socket.to_path_buf(),
                 message: e.to_string(),
             })?;
+        check_socket_dir(socket)?;
         let stream = Stream::connect(name).await.map_err(|e| connect_error(socket, e))?;
+        check_peer(socket, &stream)?;
         let mut transport = Framed::new(stream, JsonLineCodec::<ServerFrame, ClientFrame>::new());
         let hello = ClientFrame::Hello {
             protocol,
@@ -247,6 +273,9 @@ pub fn unexpected(response: &Response) -> ClientError {
         Response::LoginCancelled { .. } => "login_cancelled",
         Response::Token { .. } => "token",
         Response::Revoked { .. } => "revoked",
+        Response::Refreshed { .. } => "refreshed",
+        Response::Audit { .. } => "audit",
+        Response::Api { .. } => "api",
     };
     ClientError::Unexpected(format!("a `{kind}` reply"))
 }
@@ -257,6 +286,55 @@ fn frame_kind(frame: &ServerFrame) -> &'static str {
         ServerFrame::Reply { .. } => "a reply before the handshake",
         ServerFrame::Event { .. } => "an event before the handshake",
         ServerFrame::Error { .. } => "error",
+    }
+}
+
+/// Whether a client running as `our_uid` may talk to a daemon running as
+/// `peer_uid`: its own user's daemon, or root's (a system daemon). Anyone else
+/// could hand out tokens and login URLs of their choosing.
+pub fn peer_allowed(our_uid: u32, peer_uid: u32) -> bool {
+    peer_uid == our_uid || peer_uid == 0
+}
+
+/// Whether a socket directory owned by `owner` with permission bits `mode`
+/// keeps other users from replacing the socket: not writable by group or
+/// others, unless it is a sticky directory owned by root (like `/tmp`),
+/// where nobody can remove another user's files.
+pub fn socket_dir_allowed(owner: u32, mode: u32) -> bool {
+    let sticky = mode & 0o1000 != 0;
+    mode & 0o022 == 0 || (sticky && owner == 0)
+}
+
+/// Refuse a socket whose directory other users may write to. A directory
+/// that cannot be inspected is left to `connect` to report.
+fn check_socket_dir(socket: &Path) -> Result<(), ClientError> {
+    use std::os::unix::fs::MetadataExt;
+    let dir = match socket.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(meta) if !socket_dir_allowed(meta.uid(), meta.mode()) => Err(ClientError::UnsafeSocketDir {
+            socket: socket.to_path_buf(),
+            dir: dir.to_path_buf(),
+            mode: meta.mode() & 0o7777,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuse a daemon that runs as another user (see [`peer_allowed`]), before
+/// a single frame is exchanged.
+fn check_peer(socket: &Path, stream: &Stream) -> Result<(), ClientError> {
+    let our_uid = rustix::process::geteuid().as_raw();
+    let peer_uid = stream.peer_creds().ok().and_then(|creds| creds.euid());
+    match peer_uid {
+        Some(uid) if peer_allowed(our_uid, uid) => Ok(()),
+        _ => Err(ClientError::UntrustedPeer {
+            socket: socket.to_path_buf(),
+            peer_uid,
+            our_uid,
+        }),
     }
 }
 
@@ -386,5 +464,54 @@ pub async fn maintain(socket: PathBuf, updates: mpsc::Sender<LinkUpdate>, retry:
             _ = tokio::time::sleep(retry) => {}
             _ = updates.closed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_own_or_roots_daemon_is_trusted() {
+        assert!(peer_allowed(1000, 1000));
+        assert!(peer_allowed(1000, 0), "a system daemon runs as root");
+        assert!(peer_allowed(0, 0));
+        assert!(!peer_allowed(1000, 1001));
+        assert!(!peer_allowed(1000, 65_534));
+        assert!(!peer_allowed(0, 1000), "root does not trust a user's daemon");
+    }
+
+    #[test]
+    fn socket_directories_others_can_write_are_refused() {
+        assert!(socket_dir_allowed(1000, 0o40700));
+        assert!(socket_dir_allowed(0, 0o40755));
+        assert!(socket_dir_allowed(1000, 0o40750));
+        assert!(socket_dir_allowed(0, 0o41777), "/tmp: sticky and root's");
+        assert!(!socket_dir_allowed(1000, 0o41777), "sticky but a user's");
+        assert!(!socket_dir_allowed(1000, 0o40777));
+        assert!(!socket_dir_allowed(1000, 0o40770));
+        assert!(!socket_dir_allowed(0, 0o40777), "root's but not sticky");
+    }
+
+    #[test]
+    fn refusals_name_the_socket_and_the_peer_and_exit_3() {
+        let err = ClientError::UntrustedPeer {
+            socket: "/tmp/pdauth-1000/pdauthd.sock".into(),
+            peer_uid: Some(1001),
+            our_uid: 1000,
+        };
+        let text = err.to_string();
+        assert!(text.contains("/tmp/pdauth-1000/pdauthd.sock"), "{text}");
+        assert!(text.contains("uid 1001"), "{text}");
+        assert!(text.contains("uid 1000"), "{text}");
+        assert_eq!(err.exit_code(), exit::DAEMON_UNREACHABLE);
+        let err = ClientError::UnsafeSocketDir {
+            socket: "/tmp/x/pdauthd.sock".into(),
+            dir: "/tmp/x".into(),
+            mode: 0o777,
+        };
+        assert!(err.to_string().contains("mode 777"), "{err}");
+        assert!(err.to_string().contains("chmod 700 /tmp/x"), "{err}");
+        assert_eq!(err.exit_code(), exit::DAEMON_UNREACHABLE);
     }
 }

@@ -43,6 +43,10 @@ fn signed_in(name: &str, state: TokenState, expires_in: i64) -> ProfileStatus {
         expires_at: Some(NOW + expires_in),
         api_url: Some("https://api.pagerduty.com".to_string()),
         login: None,
+        has_refresh_token: true,
+        next_refresh_at: None,
+        last_refresh: None,
+        retry: None,
     }
 }
 

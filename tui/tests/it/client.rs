@@ -204,3 +204,20 @@ async fn link_reconnects_when_the_daemon_comes_and_goes() {
         .expect("the link stops once nobody listens")
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_socket_directory_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("pdauthd.sock");
+    let daemon = FakeDaemon::start_at(&socket, State::default()).await;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = Connection::connect(&daemon.socket).await.unwrap_err();
+    assert!(matches!(err, ClientError::UnsafeSocketDir { .. }), "{err:?}");
+    assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}");
+    assert_eq!(err.exit_code(), 3);
+    assert_eq!(daemon.state.lock().unwrap().connections, 0, "refused before connecting");
+    // Private again: accepted.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    Connection::connect(&daemon.socket).await.expect("connect");
+}

@@ -61,6 +61,9 @@ pub fn op(request: &Request) -> &'static str {
         Request::CancelLogin { .. } => "cancel_login",
         Request::Token { .. } => "token",
         Request::Revoke { .. } => "revoke",
+        Request::Refresh { .. } => "refresh",
+        Request::Audit { .. } => "audit",
+        Request::Api { .. } => "api",
     }
 }
 
@@ -361,6 +364,15 @@ fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Send
                 outcome,
             })
         }
+        Request::Refresh { profile } => match st.profiles.iter().find(|p| p.name == *profile) {
+            Some(status) => Reply::Ok(Response::Refreshed { status: status.clone() }),
+            None => not_found(profile),
+        },
+        Request::Audit { .. } => Reply::Ok(Response::Audit { entries: Vec::new() }),
+        Request::Api { .. } => Reply::Error(WireError::new(
+            ErrorCode::Upstream,
+            "the fake daemon has no PagerDuty API",
+        )),
     }
 }
 

@@ -6,4 +6,5 @@ mod approve;
 mod cli;
 mod client;
 mod fake;
+mod peer;
 mod tmux;
