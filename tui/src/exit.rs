@@ -1,5 +1,16 @@
 //! Exit codes of `pdauth` and the error type the subcommands return. Owns the
 //! mapping from daemon error codes to exit codes; prints nothing itself.
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success; also `login` when PagerDuty granted fewer scopes than requested (a warning names them) |
+//! | 1 | any other failure; `revoke` whose outcome is `not_confirmed` (deleted here, PagerDuty did not confirm); `refresh` that failed for another reason than a needed login |
+//! | 2 | bad command line |
+//! | 3 | `pdauthd` not running, unreachable, of another protocol, or untrusted (another user's process, or a socket directory others can write) |
+//! | 4 | the profile needs a login (`token`, `refresh`) |
+//! | 5 | unknown profile |
+//! | 6 | PagerDuty's rate limit is in force |
+//! | 7 | a login failed, was denied, cancelled (Ctrl-C, SIGTERM, SIGHUP) or timed out |
 
 use pdauth_common::ErrorCode;
 use pdauth_common::sanitize;
@@ -59,6 +70,14 @@ impl CliError {
 
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(USAGE, message)
+    }
+
+    /// A failure already explained on stderr: only the exit code is left.
+    pub fn silent(code: u8) -> Self {
+        Self {
+            code,
+            message: String::new(),
+        }
     }
 }
 

@@ -26,7 +26,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("pdauth: {}", err.message);
+            if !err.message.is_empty() {
+                eprintln!("pdauth: {}", err.message);
+            }
             ExitCode::from(err.code)
         }
     }

@@ -1,6 +1,7 @@
 //! `pdauth revoke PROFILE [--yes]`: says what will happen, asks on the
 //! terminal unless `--yes`, revokes, and says what did happen. The outcome
-//! word (`confirmed`, `not_confirmed`, `local_only`) goes to stdout.
+//! word (`confirmed`, `not_confirmed`, `local_only`) goes to stdout; exit 1 for
+//! `not_confirmed` (deleted here, but PagerDuty may still honour the grant).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -11,9 +12,10 @@ use pdauth_common::{Request, Response, RevokeOutcome, sanitize};
 use super::{connect, within};
 use crate::client::unexpected;
 use crate::exit::{self, CliError};
-use crate::views::BY_HAND;
+use crate::views::{BY_HAND, mentions_manual_revoke};
 
-/// Revocation waits on PagerDuty, with retries; give it time.
+/// Revocation waits on PagerDuty (one request per token, each bounded by the
+/// daemon's own HTTP timeouts); give it time.
 const REVOKE_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub(super) async fn run(socket: &Path, profile: &str, yes: bool) -> Result<(), CliError> {
@@ -59,7 +61,12 @@ pub(super) async fn run(socket: &Path, profile: &str, yes: bool) -> Result<(), C
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{word}")
         .and_then(|()| stdout.flush())
-        .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write to stdout: {e}")))
+        .map_err(|e| CliError::new(exit::FAILURE, format!("cannot write to stdout: {e}")))?;
+    match outcome {
+        // Already explained above; only the exit code is left to say it.
+        RevokeOutcome::NotConfirmed { .. } => Err(CliError::silent(exit::FAILURE)),
+        RevokeOutcome::Confirmed | RevokeOutcome::LocalOnly { .. } => Ok(()),
+    }
 }
 
 /// The outcome word for scripts and the sentence for people.
@@ -69,14 +76,20 @@ pub fn describe(profile: &str, outcome: &RevokeOutcome) -> (&'static str, String
             "confirmed",
             format!("PagerDuty confirmed the revocation of {profile}; its tokens were deleted from this machine."),
         ),
-        RevokeOutcome::NotConfirmed { detail } => (
-            "not_confirmed",
-            format!(
-                "PagerDuty did not confirm the revocation of {profile}: {}\n\
-                 Its tokens were deleted from this machine anyway. {BY_HAND}",
-                sanitize::for_terminal(detail)
-            ),
-        ),
+        RevokeOutcome::NotConfirmed { detail } => {
+            // pdauthd usually says where to revoke by hand; say it only once.
+            let by_hand = if mentions_manual_revoke(detail) { "" } else { BY_HAND };
+            (
+                "not_confirmed",
+                format!(
+                    "PagerDuty did not confirm the revocation of {profile}: {}\n\
+                     Its tokens were deleted from this machine anyway. {by_hand}",
+                    sanitize::for_terminal(detail)
+                )
+                .trim_end()
+                .to_string(),
+            )
+        }
         RevokeOutcome::LocalOnly { detail } => (
             "local_only",
             format!(
@@ -103,6 +116,16 @@ mod tests {
         assert_eq!(word, "not_confirmed");
         assert!(text.contains("by hand"));
         assert!(!text.contains('\x1b'));
+        // The daemon's own hint is not repeated.
+        let (_, text) = describe(
+            "w",
+            &RevokeOutcome::NotConfirmed {
+                detail: "access token: HTTP 503; to be sure, revoke the app's access in https://acme.pagerduty.com \
+                         under My Profile → User Settings (authorized applications)"
+                    .into(),
+            },
+        );
+        assert_eq!(text.matches("User Settings").count(), 1, "{text}");
         assert_eq!(
             describe(
                 "w",

@@ -22,7 +22,7 @@ use crate::app::{App, Dialog, Link};
 use crate::keymap::{self, Mode};
 use crate::theme;
 
-pub(crate) use revoke::BY_HAND;
+pub(crate) use revoke::{BY_HAND, mentions_manual_revoke};
 
 /// A URL the runtime must print again with one raw write starting at column
 /// 0 of `row`, so that the terminal soft-wraps it and a mouse selection copies

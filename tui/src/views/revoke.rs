@@ -19,6 +19,11 @@ use crate::theme;
 pub const BY_HAND: &str = "If unsure, revoke it by hand in PagerDuty under My Profile → User Settings, \
      in the list of apps you have authorized.";
 
+/// Whether the daemon's detail already says where to revoke by hand.
+pub fn mentions_manual_revoke(detail: &str) -> bool {
+    detail.contains("User Settings") || detail.contains("by hand")
+}
+
 fn dialog_block(title: String) -> Block<'static> {
     Block::new()
         .borders(Borders::ALL)
@@ -101,7 +106,9 @@ pub(super) fn draw_result(
             lines.push(Line::from(sanitize::for_terminal(detail)));
             lines.push(Line::from(""));
             lines.push(Line::from("The tokens were deleted from this machine anyway."));
-            lines.push(Line::from(BY_HAND));
+            if !mentions_manual_revoke(detail) {
+                lines.push(Line::from(BY_HAND));
+            }
             format!(" {name}: not confirmed ")
         }
         Some(Ok(RevokeOutcome::LocalOnly { detail })) => {

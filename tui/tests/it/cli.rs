@@ -238,10 +238,103 @@ async fn revoke_not_confirmed_says_where_to_revoke_by_hand() {
     })
     .await;
     let out = pdauth(&daemon.socket, &["revoke", "work", "-y"]).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.code, 1, "not confirmed is a failure: {out:?}");
     assert_eq!(out.stdout, "not_confirmed\n");
     assert!(out.stderr.contains("HTTP 503"), "{}", out.stderr);
     assert!(out.stderr.contains("by hand"), "{}", out.stderr);
+    assert!(!out.stderr.contains("pdauth: "), "nothing more to say: {}", out.stderr);
+}
+
+#[tokio::test]
+async fn revoke_not_confirmed_gives_the_manual_hint_once() {
+    let daemon = FakeDaemon::start_with(State {
+        revoke: RevokeOutcome::NotConfirmed {
+            detail: "access token: HTTP 503; to be sure, revoke the app's access in https://acme.pagerduty.com \
+                     under My Profile → User Settings (authorized applications), or ask an account admin"
+                .into(),
+        },
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["revoke", "work", "-y"]).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stderr.matches("User Settings").count(), 1, "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn login_warns_about_scopes_pagerduty_did_not_grant() {
+    let daemon = FakeDaemon::start_with(State {
+        login_grants: Some(Vec::new()),
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["login", "staging", "--no-browser"]).await;
+    assert_eq!(out.code, 0, "the login happened: {out:?}");
+    assert!(out.stderr.contains("Logged in"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: PagerDuty granted staging none of the requested scopes; missing: read write"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, format!("{}\n", fake::authorize_url("staging")));
+
+    // All granted: no warning.
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["login", "staging", "--no-browser"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn login_that_finished_as_the_daemon_drained_is_a_success() {
+    let daemon = FakeDaemon::start_with(State {
+        login: LoginScript::CompleteThenVanish(Duration::from_millis(300)),
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["login", "staging", "--no-browser"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("Logged in: staging"), "{}", out.stderr);
+    assert!(!out.stderr.contains("lost pdauthd"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn sigterm_and_sighup_cancel_a_pending_login() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    for signal in [rustix::process::Signal::TERM, rustix::process::Signal::HUP] {
+        let daemon = FakeDaemon::start_with(State {
+            login: LoginScript::Never,
+            ..State::default()
+        })
+        .await;
+        let socket = daemon.socket.to_str().unwrap().to_string();
+        let mut child = command(&["--socket", &socket, "login", "staging", "--no-browser"])
+            .spawn()
+            .expect("start pdauth");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = tokio::time::timeout(Duration::from_secs(10), stdout.next_line())
+            .await
+            .expect("the URL in time")
+            .unwrap();
+        assert_eq!(url.as_deref(), Some(fake::authorize_url("staging").as_str()));
+        let pid = rustix::process::Pid::from_raw(i32::try_from(child.id().unwrap()).unwrap()).unwrap();
+        rustix::process::kill_process(pid, signal).unwrap();
+        let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+            .await
+            .expect("pdauth exits")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(7), "{signal:?}: {stderr}");
+        assert!(stderr.contains("login cancelled"), "{stderr}");
+        assert!(
+            daemon.seen().contains(&Request::CancelLogin {
+                profile: "staging".into()
+            }),
+            "{signal:?}: {:?}",
+            daemon.seen()
+        );
+    }
 }
 
 #[tokio::test]

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use pdauth_common::{
-    Account, ClientFrame, ErrorCode, Event, JsonLineCodec, LoginInfo, PROTOCOL_VERSION, ProfileStatus, Reply, Request,
-    Response, RevokeOutcome, ServerFrame, StorageInfo, TokenState, UserSummary, WireError,
+    Account, Actor, AuditEntry, ClientFrame, ErrorCode, Event, JsonLineCodec, LoginInfo, PROTOCOL_VERSION,
+    ProfileStatus, RefreshResult, Reply, Request, Response, RetryInfo, RevokeOutcome, ServerFrame, StorageInfo,
+    TokenState, UserSummary, WireError,
 };
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
@@ -32,6 +33,9 @@ pub enum LoginScript {
     Never,
     /// Every connection is dropped after the delay.
     Vanish(Duration),
+    /// The login succeeds after the delay, but every connection is dropped
+    /// before the completion event goes out (a daemon draining on shutdown).
+    CompleteThenVanish(Duration),
 }
 
 #[derive(Debug)]
@@ -41,6 +45,12 @@ pub struct State {
     pub tokens: HashMap<String, String>,
     pub login: LoginScript,
     pub revoke: RevokeOutcome,
+    /// Scopes granted by a completed login; `None` grants what was requested.
+    pub login_grants: Option<Vec<String>>,
+    /// When set, refreshes fail transiently with this message.
+    pub refresh_error: Option<String>,
+    /// The audit log, oldest first.
+    pub audit: Vec<AuditEntry>,
     /// The protocol version this daemon speaks.
     pub protocol: u32,
     /// Close the connection, unanswered, on a request with this op.
@@ -98,6 +108,8 @@ pub fn valid(name: &str) -> ProfileStatus {
         obtained_at: Some(now() - 60),
         expires_at: Some(now() + 3_600),
         api_url: Some("https://api.pagerduty.com".into()),
+        has_refresh_token: true,
+        next_refresh_at: Some(now() + 2_820),
         ..ProfileStatus::logged_out(name)
     }
 }
@@ -117,6 +129,9 @@ impl Default for State {
             tokens: HashMap::from([("work".to_string(), TOKEN.to_string())]),
             login: LoginScript::Complete(Duration::from_millis(300)),
             revoke: RevokeOutcome::Confirmed,
+            login_grants: None,
+            refresh_error: None,
+            audit: seed_audit(),
             protocol: PROTOCOL_VERSION,
             vanish_on: None,
             slow: HashMap::new(),
@@ -124,6 +139,76 @@ impl Default for State {
             connections: 0,
         }
     }
+}
+
+/// The uid and pid the fake records as the actor of client requests.
+pub const ACTOR: Actor = Actor {
+    uid: 1000,
+    pid: Some(4242),
+};
+
+/// A short history: work logged in an hour ago and handed out its token;
+/// staging's refresh token was rejected.
+pub fn seed_audit() -> Vec<AuditEntry> {
+    let t = now();
+    let entry = |id: i64, at: i64, profile: &str, event: &str, actor: Option<Actor>, detail: Option<&str>| AuditEntry {
+        id,
+        at,
+        profile: profile.into(),
+        event: event.into(),
+        actor,
+        detail: detail.map(str::to_string),
+    };
+    vec![
+        entry(1, t - 3_700, "work", "login_started", Some(ACTOR), None),
+        entry(
+            2,
+            t - 3_660,
+            "work",
+            "login_completed",
+            None,
+            Some("granted read write"),
+        ),
+        entry(
+            3,
+            t - 600,
+            "staging",
+            "refresh_failed",
+            None,
+            Some("invalid_grant: the refresh token was rejected"),
+        ),
+        entry(
+            4,
+            t - 590,
+            "staging",
+            "needs_login",
+            None,
+            Some("the refresh token was rejected by PagerDuty"),
+        ),
+        entry(5, t - 60, "work", "token_issued", Some(ACTOR), None),
+    ]
+}
+
+/// Append an audit entry and push it to subscribers.
+fn record(
+    st: &mut State,
+    events: &broadcast::Sender<Event>,
+    profile: &str,
+    event: &str,
+    actor: Option<Actor>,
+    detail: Option<String>,
+) {
+    let id = st.audit.last().map_or(1, |e| e.id + 1);
+    let entry = AuditEntry {
+        id,
+        at: now(),
+        profile: profile.to_string(),
+        event: event.to_string(),
+        actor,
+        detail,
+    };
+    st.audit.push(entry.clone());
+    let _ = events.send(Event::Audit { entry });
 }
 
 pub struct FakeDaemon {
@@ -323,6 +408,7 @@ fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Send
         Request::Login { profile } if !known(&st, profile) => not_found(profile),
         Request::Login { profile } => {
             let login = login_info(profile);
+            record(&mut st, events, profile, "login_started", Some(ACTOR), None);
             if let Some(p) = st.profiles.iter_mut().find(|p| p.name == *profile) {
                 p.login = Some(login.clone());
                 p.state = TokenState::LoginPending;
@@ -331,17 +417,28 @@ fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Send
             let _ = events.send(Event::LoginStarted { login: login.clone() });
             Reply::Ok(Response::LoginStarted { login })
         }
-        Request::CancelLogin { profile } => Reply::Ok(Response::LoginCancelled {
-            profile: profile.clone(),
-        }),
-        Request::Token { profile } if !known(&st, profile) => not_found(profile),
-        Request::Token { profile } => match st.tokens.get(profile) {
-            Some(token) => Reply::Ok(Response::Token {
+        Request::CancelLogin { profile } => {
+            record(&mut st, events, profile, "login_cancelled", Some(ACTOR), None);
+            // Like pdauthd, a cancelled login is also reported as failed.
+            let _ = events.send(Event::LoginFailed {
                 profile: profile.clone(),
-                access_token: token.clone(),
-                token_type: "bearer".into(),
-                expires_at: Some(now() + 3_600),
-            }),
+                message: "login cancelled".into(),
+            });
+            Reply::Ok(Response::LoginCancelled {
+                profile: profile.clone(),
+            })
+        }
+        Request::Token { profile } if !known(&st, profile) => not_found(profile),
+        Request::Token { profile } => match st.tokens.get(profile).cloned() {
+            Some(token) => {
+                record(&mut st, events, profile, "token_issued", Some(ACTOR), None);
+                Reply::Ok(Response::Token {
+                    profile: profile.clone(),
+                    access_token: token,
+                    token_type: "bearer".into(),
+                    expires_at: Some(now() + 3_600),
+                })
+            }
             None => Reply::Error(WireError::new(
                 ErrorCode::NeedsLogin,
                 format!("{profile} has no usable token"),
@@ -355,6 +452,12 @@ fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Send
                 *p = ProfileStatus::logged_out(profile.clone());
                 let _ = events.send(Event::Health { status: p.clone() });
             }
+            let detail = match &outcome {
+                RevokeOutcome::Confirmed => "confirmed by the identity server".to_string(),
+                RevokeOutcome::NotConfirmed { detail } => format!("not confirmed: {detail}"),
+                RevokeOutcome::LocalOnly { detail } => format!("local only: {detail}"),
+            };
+            record(&mut st, events, profile, "revoked", Some(ACTOR), Some(detail));
             let _ = events.send(Event::Revoked {
                 profile: profile.clone(),
                 outcome: outcome.clone(),
@@ -364,16 +467,121 @@ fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Send
                 outcome,
             })
         }
-        Request::Refresh { profile } => match st.profiles.iter().find(|p| p.name == *profile) {
-            Some(status) => Reply::Ok(Response::Refreshed { status: status.clone() }),
-            None => not_found(profile),
-        },
-        Request::Audit { .. } => Reply::Ok(Response::Audit { entries: Vec::new() }),
+        Request::Refresh { profile } if !known(&st, profile) => not_found(profile),
+        Request::Refresh { profile } => refresh(&mut st, events, profile),
+        Request::Audit { profile, limit } => {
+            let limit = limit.unwrap_or(100) as usize;
+            let entries = st
+                .audit
+                .iter()
+                .rev()
+                .filter(|e| profile.as_ref().is_none_or(|p| *p == e.profile))
+                .take(limit)
+                .cloned()
+                .collect();
+            Reply::Ok(Response::Audit { entries })
+        }
         Request::Api { .. } => Reply::Error(WireError::new(
             ErrorCode::Upstream,
             "the fake daemon has no PagerDuty API",
         )),
     }
+}
+
+/// Refresh like pdauthd: needs a token and a refresh token; fails
+/// transiently when `refresh_error` is set; publishes health and audit.
+fn refresh(st: &mut State, events: &broadcast::Sender<Event>, profile: &str) -> Reply {
+    let Some(index) = st.profiles.iter().position(|p| p.name == profile) else {
+        return Reply::Error(WireError::new(
+            ErrorCode::NotFound,
+            format!("no profile named {profile:?}"),
+        ));
+    };
+    let current = st.profiles[index].clone();
+    if current.state == TokenState::NeedsLogin {
+        let why = current.reason.clone().unwrap_or_else(|| "the grant ended".into());
+        return Reply::Error(WireError::new(
+            ErrorCode::NeedsLogin,
+            format!("profile {profile} needs a new login: {why}; run `pdauth login {profile}`"),
+        ));
+    }
+    if !current.state.has_usable_token() && current.state != TokenState::Expired {
+        return Reply::Error(WireError::new(
+            ErrorCode::NeedsLogin,
+            format!("profile {profile} is not logged in; run `pdauth login {profile}`"),
+        ));
+    }
+    let t = now();
+    match st.refresh_error.clone() {
+        Some(error) => {
+            let attempts = current.retry.as_ref().map_or(1, |r| r.attempts + 1);
+            let status = ProfileStatus {
+                state: TokenState::RefreshFailing,
+                reason: Some(format!("refresh failing: {error}")),
+                last_refresh: Some(RefreshResult {
+                    at: t,
+                    ok: false,
+                    message: error.clone(),
+                }),
+                retry: Some(RetryInfo {
+                    attempts,
+                    last_error: error.clone(),
+                    next_attempt_at: t + 30,
+                }),
+                next_refresh_at: Some(t + 30),
+                ..current
+            };
+            st.profiles[index] = status.clone();
+            let _ = events.send(Event::Health { status });
+            record(st, events, profile, "refresh_failed", Some(ACTOR), Some(error.clone()));
+            Reply::Error(WireError::new(
+                ErrorCode::Upstream,
+                format!("the refresh failed: {error}"),
+            ))
+        }
+        None => {
+            let status = ProfileStatus {
+                state: TokenState::Valid,
+                reason: None,
+                obtained_at: Some(t),
+                expires_at: Some(t + 3_600),
+                next_refresh_at: Some(t + 2_880),
+                last_refresh: Some(RefreshResult {
+                    at: t,
+                    ok: true,
+                    message: "refreshed".into(),
+                }),
+                retry: None,
+                ..current
+            };
+            st.profiles[index] = status.clone();
+            let _ = events.send(Event::Health { status: status.clone() });
+            record(st, events, profile, "refresh_ok", Some(ACTOR), None);
+            Reply::Ok(Response::Refreshed { status })
+        }
+    }
+}
+
+/// Store a fresh token for `profile` as a finished login does.
+fn complete_login(state: &Arc<Mutex<State>>, events: &broadcast::Sender<Event>, profile: &str) -> ProfileStatus {
+    let mut st = state.lock().unwrap();
+    st.tokens.insert(profile.to_string(), TOKEN.to_string());
+    let mut status = valid(profile);
+    status.obtained_at = Some(now());
+    if let Some(granted) = st.login_grants.clone() {
+        status.scopes_missing = status
+            .scopes_requested
+            .iter()
+            .filter(|s| !granted.contains(s))
+            .cloned()
+            .collect();
+        status.scopes_granted = granted;
+    }
+    if let Some(p) = st.profiles.iter_mut().find(|p| p.name == profile) {
+        *p = status.clone();
+    }
+    record(&mut st, events, profile, "login_completed", None, None);
+    status
 }
 
 fn after_login(
@@ -396,19 +604,19 @@ fn after_login(
                     _ = kill.recv() => return,
                     _ = tokio::time::sleep(delay) => {}
                 }
-                let status = {
-                    let mut st = state.lock().unwrap();
-                    st.tokens.insert(profile.clone(), TOKEN.to_string());
-                    let status = valid(&profile);
-                    if let Some(p) = st.profiles.iter_mut().find(|p| p.name == profile) {
-                        *p = status.clone();
-                    }
-                    status
-                };
+                let status = complete_login(&state, &events, &profile);
                 let _ = events.send(Event::LoginCompleted {
                     profile: profile.clone(),
                 });
                 let _ = events.send(Event::Health { status });
+            }
+            LoginScript::CompleteThenVanish(delay) => {
+                tokio::select! {
+                    _ = kill.recv() => return,
+                    _ = tokio::time::sleep(delay) => {}
+                }
+                let _ = kill_tx.send(());
+                complete_login(&state, &events, &profile);
             }
             LoginScript::Fail(delay, message) => {
                 tokio::select! {
