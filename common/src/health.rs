@@ -153,6 +153,47 @@ pub enum RevokeOutcome {
     LocalOnly { detail: String },
 }
 
+/// The outcome of the last refresh attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshResult {
+    /// When the attempt ended.
+    pub at: i64,
+    pub ok: bool,
+    /// What happened, for people ("refreshed", or the error).
+    pub message: String,
+}
+
+/// Refreshes are failing transiently and are being retried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryInfo {
+    /// Failed attempts in a row.
+    pub attempts: u32,
+    pub last_error: String,
+    /// When the next attempt is due.
+    pub next_attempt_at: i64,
+}
+
+/// Who asked the daemon for something (from the socket's peer credentials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub uid: u32,
+    pub pid: Option<i32>,
+}
+
+/// One line of the audit log. Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub profile: String,
+    /// snake_case event name, e.g. `login_completed`, `refresh_failed`,
+    /// `token_issued`, `revoked`, `needs_login`.
+    pub event: String,
+    /// The client that caused it; `None` for the daemon's own actions.
+    pub actor: Option<Actor>,
+    pub detail: Option<String>,
+}
+
 /// Everything a client may know about one profile. Carries no secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileStatus {
@@ -174,6 +215,18 @@ pub struct ProfileStatus {
     pub api_url: Option<String>,
     /// Present while a login is pending.
     pub login: Option<LoginInfo>,
+    /// Whether a refresh token is held (without one, expiry means a new login).
+    #[serde(default)]
+    pub has_refresh_token: bool,
+    /// When the daemon plans the next refresh.
+    #[serde(default)]
+    pub next_refresh_at: Option<i64>,
+    /// The last refresh attempt and how it ended.
+    #[serde(default)]
+    pub last_refresh: Option<RefreshResult>,
+    /// Set while refreshes fail and are retried.
+    #[serde(default)]
+    pub retry: Option<RetryInfo>,
 }
 
 impl ProfileStatus {
@@ -192,6 +245,10 @@ impl ProfileStatus {
             expires_at: None,
             api_url: None,
             login: None,
+            has_refresh_token: false,
+            next_refresh_at: None,
+            last_refresh: None,
+            retry: None,
         }
     }
 

@@ -10,5 +10,8 @@ pub mod protocol;
 pub mod sanitize;
 
 pub use codec::{CodecError, JsonLineCodec, MAX_FRAME_BYTES};
-pub use health::{Account, LoginInfo, ProfileStatus, RevokeOutcome, StorageInfo, TokenState, UserSummary};
+pub use health::{
+    Account, Actor, AuditEntry, LoginInfo, ProfileStatus, RefreshResult, RetryInfo, RevokeOutcome, StorageInfo,
+    TokenState, UserSummary,
+};
 pub use protocol::{ClientFrame, ErrorCode, Event, PROTOCOL_VERSION, Reply, Request, Response, ServerFrame, WireError};

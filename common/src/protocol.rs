@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::health::{LoginInfo, ProfileStatus, RevokeOutcome, StorageInfo};
+use crate::health::{AuditEntry, LoginInfo, ProfileStatus, RevokeOutcome, StorageInfo};
 
 /// Version of the frame format and request set. Client and daemon must agree.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -38,6 +38,24 @@ pub enum Request {
     Token { profile: String },
     /// Revoke the profile's tokens at PagerDuty and delete them locally.
     Revoke { profile: String },
+    /// Refresh the profile's tokens now (single flight: joins one in progress).
+    Refresh { profile: String },
+    /// The newest audit entries, newest first; all profiles when `profile`
+    /// is absent.
+    Audit {
+        #[serde(default)]
+        profile: Option<String>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// One `GET` against the profile's PagerDuty REST API. `path` is relative
+    /// to the API base (`/users/me`); the daemon adds the token.
+    Api {
+        profile: String,
+        path: String,
+        #[serde(default)]
+        query: Vec<(String, String)>,
+    },
 }
 
 /// A frame sent by the daemon to a client.
@@ -59,6 +77,7 @@ pub enum ServerFrame {
 }
 
 /// Outcome of one request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Reply {
@@ -67,6 +86,7 @@ pub enum Reply {
 }
 
 /// Successful answers, one per [`Request`] kind.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Response {
@@ -99,6 +119,18 @@ pub enum Response {
         profile: String,
         outcome: RevokeOutcome,
     },
+    /// The refresh finished; carries the profile's new status.
+    Refreshed {
+        status: ProfileStatus,
+    },
+    Audit {
+        entries: Vec<AuditEntry>,
+    },
+    /// PagerDuty's answer to an [`Request::Api`] call.
+    Api {
+        status: u16,
+        body: serde_json::Value,
+    },
 }
 
 /// Pushed to subscribers.
@@ -127,6 +159,10 @@ pub enum Event {
     /// The subscriber fell behind and missed events: here is everything.
     Resync {
         profiles: Vec<ProfileStatus>,
+    },
+    /// A new audit entry was recorded.
+    Audit {
+        entry: AuditEntry,
     },
 }
 

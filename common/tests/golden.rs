@@ -3,8 +3,9 @@
 //! would misread the new shape.
 
 use pdauth_common::{
-    Account, ClientFrame, ErrorCode, Event, LoginInfo, PROTOCOL_VERSION, ProfileStatus, Reply, Request, Response,
-    RevokeOutcome, ServerFrame, StorageInfo, TokenState, UserSummary, WireError,
+    Account, Actor, AuditEntry, ClientFrame, ErrorCode, Event, LoginInfo, PROTOCOL_VERSION, ProfileStatus,
+    RefreshResult, Reply, Request, Response, RetryInfo, RevokeOutcome, ServerFrame, StorageInfo, TokenState,
+    UserSummary, WireError,
 };
 
 fn line<T: serde::Serialize>(frame: &T) -> String {
@@ -34,6 +35,44 @@ fn valid_status() -> ProfileStatus {
         expires_at: Some(1_760_003_600),
         api_url: Some("https://api.pagerduty.com".into()),
         login: None,
+        has_refresh_token: true,
+        next_refresh_at: Some(1_760_002_880),
+        last_refresh: None,
+        retry: None,
+    }
+}
+
+fn refreshing_status() -> ProfileStatus {
+    ProfileStatus {
+        state: TokenState::RefreshFailing,
+        reason: Some("token endpoint answered HTTP 503".into()),
+        has_refresh_token: true,
+        next_refresh_at: Some(1_760_002_880),
+        last_refresh: Some(RefreshResult {
+            at: 1_760_002_900,
+            ok: false,
+            message: "HTTP 503".into(),
+        }),
+        retry: Some(RetryInfo {
+            attempts: 2,
+            last_error: "HTTP 503".into(),
+            next_attempt_at: 1_760_002_920,
+        }),
+        ..valid_status()
+    }
+}
+
+fn audit_entry() -> AuditEntry {
+    AuditEntry {
+        id: 42,
+        at: 1_760_000_000,
+        profile: "work".into(),
+        event: "token_issued".into(),
+        actor: Some(Actor {
+            uid: 1000,
+            pid: Some(4242),
+        }),
+        detail: None,
     }
 }
 
@@ -81,6 +120,32 @@ fn client_frames() {
         ClientFrame::Request {
             id: 7,
             request: Request::Revoke { profile: "work".into() },
+        },
+        ClientFrame::Request {
+            id: 8,
+            request: Request::Refresh { profile: "work".into() },
+        },
+        ClientFrame::Request {
+            id: 9,
+            request: Request::Audit {
+                profile: Some("work".into()),
+                limit: Some(50),
+            },
+        },
+        ClientFrame::Request {
+            id: 10,
+            request: Request::Audit {
+                profile: None,
+                limit: None,
+            },
+        },
+        ClientFrame::Request {
+            id: 11,
+            request: Request::Api {
+                profile: "work".into(),
+                path: "/incidents".into(),
+                query: vec![("statuses[]".into(), "triggered".into())],
+            },
         },
     ];
     let text: Vec<String> = frames.iter().map(line).collect();
@@ -166,6 +231,28 @@ fn server_frames() {
             event: Event::Resync {
                 profiles: vec![ProfileStatus::logged_out("work")],
             },
+        },
+        ServerFrame::Reply {
+            id: 12,
+            result: Reply::Ok(Response::Refreshed {
+                status: refreshing_status(),
+            }),
+        },
+        ServerFrame::Reply {
+            id: 13,
+            result: Reply::Ok(Response::Audit {
+                entries: vec![audit_entry()],
+            }),
+        },
+        ServerFrame::Reply {
+            id: 14,
+            result: Reply::Ok(Response::Api {
+                status: 200,
+                body: serde_json::json!({"user": {"id": "PUSER01"}}),
+            }),
+        },
+        ServerFrame::Event {
+            event: Event::Audit { entry: audit_entry() },
         },
         ServerFrame::Error {
             error: WireError::new(ErrorCode::ProtocolMismatch, "client speaks protocol 9, daemon 1"),

@@ -22,6 +22,37 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that follows tokio's (possibly paused) time from a start value,
+/// plus a jump offset: in paused-time tests, `tokio::time::advance` moves it,
+/// and [`jump`](Self::jump) simulates a suspend the timers never saw.
+#[derive(Debug, Clone)]
+pub struct TokioClock {
+    start_unix: i64,
+    start: tokio::time::Instant,
+    jumped: Arc<AtomicI64>,
+}
+
+impl TokioClock {
+    pub fn new(start_unix: i64) -> Self {
+        Self {
+            start_unix,
+            start: tokio::time::Instant::now(),
+            jumped: Arc::new(AtomicI64::new(0)),
+        }
+    }
+
+    /// Move wall-clock time forward without tokio's timers noticing.
+    pub fn jump(&self, secs: i64) {
+        self.jumped.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> i64 {
+        self.start_unix + self.start.elapsed().as_secs() as i64 + self.jumped.load(Ordering::SeqCst)
+    }
+}
+
 /// A clock that moves only when told to.
 #[derive(Debug, Default, Clone)]
 pub struct ManualClock(Arc<AtomicI64>);

@@ -40,6 +40,14 @@ pub struct DaemonSettings {
     pub connect_timeout: Duration,
     /// Total timeout of one identity or API request.
     pub request_timeout: Duration,
+    /// Refreshes running at once, across all profiles.
+    pub refresh_concurrency: usize,
+    /// A token is refreshed at least this often even if its access token
+    /// lives longer, so a refresh token never lapses from disuse.
+    pub keepalive: Duration,
+    /// Audit entries kept (newest first) and their maximum age.
+    pub audit_max_entries: u64,
+    pub audit_max_age: Duration,
 }
 
 impl Default for DaemonSettings {
@@ -48,6 +56,10 @@ impl Default for DaemonSettings {
             login_timeout: Duration::from_secs(300),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            refresh_concurrency: 4,
+            keepalive: Duration::from_secs(7 * 86_400),
+            audit_max_entries: 10_000,
+            audit_max_age: Duration::from_secs(90 * 86_400),
         }
     }
 }
@@ -95,6 +107,10 @@ struct RawDaemon {
     login_timeout_secs: Option<Spanned<u64>>,
     connect_timeout_secs: Option<Spanned<u64>>,
     request_timeout_secs: Option<Spanned<u64>>,
+    refresh_concurrency: Option<Spanned<u64>>,
+    keepalive_days: Option<Spanned<u64>>,
+    audit_max_entries: Option<Spanned<u64>>,
+    audit_retention_days: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +179,12 @@ impl Config {
                 login_timeout: ctx.secs(d.login_timeout_secs, "daemon.login_timeout_secs", 30, 3600, 300)?,
                 connect_timeout: ctx.secs(d.connect_timeout_secs, "daemon.connect_timeout_secs", 1, 120, 10)?,
                 request_timeout: ctx.secs(d.request_timeout_secs, "daemon.request_timeout_secs", 1, 600, 30)?,
+                refresh_concurrency: ctx.int(d.refresh_concurrency, "daemon.refresh_concurrency", 1, 64, 4)? as usize,
+                keepalive: Duration::from_secs(ctx.int(d.keepalive_days, "daemon.keepalive_days", 1, 365, 7)? * 86_400),
+                audit_max_entries: ctx.int(d.audit_max_entries, "daemon.audit_max_entries", 100, 10_000_000, 10_000)?,
+                audit_max_age: Duration::from_secs(
+                    ctx.int(d.audit_retention_days, "daemon.audit_retention_days", 1, 3650, 90)? * 86_400,
+                ),
             },
             None => DaemonSettings::default(),
         };
@@ -225,6 +247,14 @@ impl Ctx<'_> {
             None => Ok(Duration::from_secs(default)),
             Some(v) if (min..=max).contains(v.get_ref()) => Ok(Duration::from_secs(*v.get_ref())),
             Some(v) => self.err(v.span(), field, format!("must be between {min} and {max} seconds")),
+        }
+    }
+
+    fn int(&self, v: Option<Spanned<u64>>, field: &str, min: u64, max: u64, default: u64) -> Result<u64, ConfigError> {
+        match v {
+            None => Ok(default),
+            Some(v) if (min..=max).contains(v.get_ref()) => Ok(*v.get_ref()),
+            Some(v) => self.err(v.span(), field, format!("must be between {min} and {max}")),
         }
     }
 

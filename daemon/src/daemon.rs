@@ -14,7 +14,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::load_key;
 use crate::ipc::{self, Limits};
+use crate::refresh::run_schedule;
 use crate::service::Service;
+use crate::storage::{SqliteStorage, Storage};
 use crate::store::{Store, ensure_private_dir};
 
 /// Name of the single-instance lock file in the state directory.
@@ -32,7 +34,12 @@ pub struct Options {
     pub credentials_dir: Option<PathBuf>,
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
+    /// Wraps the store, e.g. to inject storage faults in tests.
+    pub storage_override: Option<StorageWrapper>,
 }
+
+/// A function that wraps the real storage.
+pub type StorageWrapper = Box<dyn FnOnce(Arc<dyn Storage>) -> Arc<dyn Storage> + Send>;
 
 impl Options {
     pub fn new(config: Config, state_dir: PathBuf, socket: PathBuf) -> Self {
@@ -43,6 +50,7 @@ impl Options {
             credentials_dir: None,
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
+            storage_override: None,
         }
     }
 }
@@ -105,15 +113,29 @@ impl Daemon {
         let listener = ipc::bind(&opts.socket, 0o600).map_err(|e| StartError(e.to_string()))?;
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
+        let storage: Arc<dyn Storage> = match opts.storage_override {
+            Some(wrap) => wrap(Arc::new(SqliteStorage::new(store))),
+            None => Arc::new(SqliteStorage::new(store)),
+        };
+        let concurrency = opts.config.daemon.refresh_concurrency;
         let service = Service::new(
             opts.config,
-            store,
+            storage,
             loaded.info,
-            opts.clock,
+            opts.clock.clone(),
             tasks.clone(),
             shutdown.clone(),
         );
         tasks.spawn(service.clone().watch_time());
+        tasks.spawn(run_schedule(
+            service.planner().clone(),
+            service.clone(),
+            opts.clock,
+            service.plan_wake().clone(),
+            concurrency,
+            tasks.clone(),
+            shutdown.clone(),
+        ));
         tasks.spawn(ipc::serve(listener, service.clone(), opts.limits, shutdown.clone()));
         tracing::info!(socket = %opts.socket.display(), profiles = service.config().profiles.len(), "pdauthd ready");
         Ok(Daemon {

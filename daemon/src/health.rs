@@ -4,7 +4,7 @@
 
 use crate::config::ProfileConfig;
 use crate::store::TokenRecord;
-use pdauth_common::{LoginInfo, ProfileStatus, TokenState};
+use pdauth_common::{LoginInfo, ProfileStatus, RetryInfo, TokenState};
 
 /// A refresh is due this long before expiry at the latest.
 pub const REFRESH_LEAD_SECS: i64 = 600;
@@ -31,12 +31,25 @@ pub enum Problem {
 /// The daemon's runtime view of one profile.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileRuntime {
+    /// The truth about the profile's tokens (what the store holds, or newer
+    /// tokens the store failed to take).
     pub token: Option<TokenRecord>,
     /// The token could not be written to the store; it lives in memory only.
     pub unpersisted: Option<String>,
     pub problem: Option<Problem>,
     /// Why the last login attempt failed, shown while logged out.
     pub last_login_error: Option<String>,
+    /// A refresh is in flight.
+    pub refreshing: bool,
+    /// Refreshes are failing and being retried.
+    pub retry: Option<RetryInfo>,
+    /// When the scheduler will next act for this profile.
+    pub next_refresh_at: Option<i64>,
+    /// The store showed a refresh that was sent but never concluded.
+    pub interrupted: bool,
+    /// Bumped whenever `token` changes, so a caller can tell whether someone
+    /// else refreshed since it looked.
+    pub generation: u64,
 }
 
 /// Compute a profile's status.
@@ -70,6 +83,10 @@ pub fn status_of(
         }
     }
     s.login = login.cloned();
+    s.has_refresh_token = rt.token.as_ref().is_some_and(|t| t.refresh_token.is_some());
+    s.next_refresh_at = rt.next_refresh_at.filter(|_| rt.problem.is_none());
+    s.last_refresh = rt.token.as_ref().and_then(|t| t.last_refresh.clone());
+    s.retry = rt.retry.clone();
     let (state, reason) = if login.is_some() {
         (TokenState::LoginPending, None)
     } else if let Some(problem) = &rt.problem {
@@ -79,10 +96,39 @@ pub fn status_of(
         }
     } else if let Some(token) = &rt.token {
         let expired = token.expires_at.is_some_and(|at| now >= at);
-        if expired {
-            (TokenState::Expired, Some("the access token has expired".to_string()))
+        if rt.refreshing {
+            let why = rt
+                .interrupted
+                .then(|| "checking a refresh that was interrupted".to_string());
+            (TokenState::Refreshing, why)
+        } else if expired {
+            match &rt.retry {
+                Some(retry) => (
+                    TokenState::RefreshFailing,
+                    Some(format!(
+                        "the access token has expired and refreshing fails: {}",
+                        retry.last_error
+                    )),
+                ),
+                None => (TokenState::Expired, Some("the access token has expired".to_string())),
+            }
         } else if let Some(why) = &rt.unpersisted {
             (TokenState::Unpersisted, Some(why.clone()))
+        } else if let Some(retry) = &rt.retry {
+            (TokenState::RefreshFailing, Some(retry.last_error.clone()))
+        } else if rt.interrupted {
+            let state = if token
+                .expires_at
+                .is_some_and(|at| now >= refresh_due_at(token.obtained_at, at))
+            {
+                TokenState::Expiring
+            } else {
+                TokenState::Valid
+            };
+            (
+                state,
+                Some("the previous refresh was interrupted; it is being checked".to_string()),
+            )
         } else if token
             .expires_at
             .is_some_and(|at| now >= refresh_due_at(token.obtained_at, at))
@@ -141,6 +187,8 @@ mod tests {
             identity: Identity::default(),
             version: 1,
             refresh_intent_at: None,
+            last_refresh: None,
+            problem: None,
         }
     }
 

@@ -13,7 +13,10 @@ pub mod identity;
 pub mod ipc;
 pub mod login;
 pub mod oauth;
+pub mod pagerduty;
+pub mod refresh;
 pub mod service;
+pub mod storage;
 pub mod store;
 
 pub use daemon::{Daemon, Options, StartError};

@@ -44,8 +44,10 @@ pub enum TokenError {
         status: u16,
     },
     /// Worth retrying later: network, timeout, 5xx, 429, HTML or broken body.
-    #[error("{0}")]
-    Transient(String),
+    /// `answered` says whether the server sent an answer: only then is it
+    /// certain that nothing was rotated.
+    #[error("{message}")]
+    Transient { message: String, answered: bool },
     /// The server broke the protocol (redirect, success without a token,
     /// unsupported token type). Retrying will not help.
     #[error("{0}")]
@@ -55,6 +57,11 @@ pub enum TokenError {
 impl TokenError {
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, TokenError::OAuth { error, .. } if error == "invalid_grant")
+    }
+
+    /// Whether the server provably answered (so a refresh was not applied).
+    pub fn answered(&self) -> bool {
+        !matches!(self, TokenError::Transient { answered: false, .. })
     }
 
     pub fn is_invalid_client(&self) -> bool {
@@ -179,7 +186,10 @@ async fn token_request(
         .form(form)
         .send()
         .await
-        .map_err(|e| TokenError::Transient(format!("token endpoint: {}", describe_reqwest(&e))))?;
+        .map_err(|e| TokenError::Transient {
+            message: format!("token endpoint: {}", describe_reqwest(&e)),
+            answered: false,
+        })?;
     let status = resp.status().as_u16();
     if resp.status().is_redirection() {
         return Err(TokenError::Protocol(format!(
@@ -189,14 +199,18 @@ async fn token_request(
     let body = match read_capped(resp, MAX_IDENTITY_BODY).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
-            return Err(TokenError::Transient(format!(
-                "token endpoint answered more than {MAX_IDENTITY_BODY} bytes"
-            )));
+            return Err(TokenError::Transient {
+                message: format!("token endpoint answered more than {MAX_IDENTITY_BODY} bytes"),
+                answered: true,
+            });
         }
         Err(BodyError::Interrupted(why)) => {
-            return Err(TokenError::Transient(format!(
-                "token endpoint response interrupted: {why}"
-            )));
+            // The status arrived but the body did not: whether the server applied
+            // the request is unknown.
+            return Err(TokenError::Transient {
+                message: format!("token endpoint response interrupted: {why}"),
+                answered: false,
+            });
         }
     };
     classify_token_response(status, &body)
@@ -217,9 +231,10 @@ pub fn classify_token_response(status: u16, body: &[u8]) -> Result<TokenResponse
         } else {
             "a body that is not a JSON object".to_string()
         };
-        return Err(TokenError::Transient(format!(
-            "token endpoint answered HTTP {status} with {what}"
-        )));
+        return Err(TokenError::Transient {
+            message: format!("token endpoint answered HTTP {status} with {what}"),
+            answered: true,
+        });
     };
     if let Some(error) = map.get("error") {
         let error = match error {
@@ -237,7 +252,10 @@ pub fn classify_token_response(status: u16, body: &[u8]) -> Result<TokenResponse
         });
     }
     if status == 429 || status >= 500 {
-        return Err(TokenError::Transient(format!("token endpoint answered HTTP {status}")));
+        return Err(TokenError::Transient {
+            message: format!("token endpoint answered HTTP {status}"),
+            answered: true,
+        });
     }
     if !(200..300).contains(&status) {
         return Err(TokenError::Protocol(format!(
@@ -411,7 +429,10 @@ mod tests {
             (429, "{}"),
         ] {
             let e = classify_token_response(status, body.as_bytes()).unwrap_err();
-            assert!(matches!(e, TokenError::Transient(_)), "{status} {body:?} -> {e:?}");
+            assert!(
+                matches!(e, TokenError::Transient { answered: true, .. }),
+                "{status} {body:?} -> {e:?}"
+            );
         }
     }
 

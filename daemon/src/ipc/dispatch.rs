@@ -6,34 +6,46 @@ use std::sync::Arc;
 use secrecy::ExposeSecret;
 
 use crate::service::Service;
-use pdauth_common::{Reply, Request, Response};
+use pdauth_common::{Actor, Reply, Request, Response};
 
 /// Answer one request (not `Subscribe`, which the session handles).
-pub async fn dispatch(service: &Arc<Service>, request: Request) -> Reply {
+pub async fn dispatch(service: &Arc<Service>, request: Request, actor: Option<Actor>) -> Reply {
     let result = match request {
         Request::Ping => Ok(Response::Pong {
             daemon_version: env!("CARGO_PKG_VERSION").to_string(),
         }),
         Request::Status | Request::Subscribe => Ok(Response::Status {
             profiles: service.statuses(),
-            storage: service.storage().clone(),
+            storage: service.storage_info().clone(),
         }),
         Request::Login { profile } => service
-            .start_login(&profile)
+            .start_login(&profile, actor)
             .map(|login| Response::LoginStarted { login }),
         Request::CancelLogin { profile } => service
-            .cancel_login(&profile)
+            .cancel_login(&profile, actor)
             .map(|_| Response::LoginCancelled { profile }),
-        Request::Token { profile } => service.token(&profile).map(|t| Response::Token {
+        Request::Token { profile } => service.token(&profile, actor).await.map(|t| Response::Token {
             profile,
             access_token: t.access_token.expose_secret().to_string(),
             token_type: t.token_type,
             expires_at: t.expires_at,
         }),
         Request::Revoke { profile } => service
-            .revoke(&profile)
+            .revoke(&profile, actor)
             .await
             .map(|outcome| Response::Revoked { profile, outcome }),
+        Request::Refresh { profile } => service
+            .refresh_now(&profile, actor)
+            .await
+            .map(|status| Response::Refreshed { status }),
+        Request::Audit { profile, limit } => service
+            .audit_entries(profile, limit)
+            .await
+            .map(|entries| Response::Audit { entries }),
+        Request::Api { profile, path, query } => service
+            .api_get(&profile, &path, &query, actor)
+            .await
+            .map(|(status, body)| Response::Api { status, body }),
     };
     match result {
         Ok(response) => Reply::Ok(response),

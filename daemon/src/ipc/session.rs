@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 use super::dispatch::dispatch;
 use crate::service::Service;
 use pdauth_common::{
-    ClientFrame, CodecError, ErrorCode, Event, JsonLineCodec, PROTOCOL_VERSION, Reply, Request, Response, ServerFrame,
-    WireError,
+    Actor, ClientFrame, CodecError, ErrorCode, Event, JsonLineCodec, PROTOCOL_VERSION, Reply, Request, Response,
+    ServerFrame, WireError,
 };
 
 type Conn = Framed<Stream, JsonLineCodec<ClientFrame, ServerFrame>>;
@@ -75,6 +75,7 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
     let peer = stream.peer_creds().ok();
     let peer_uid = peer.as_ref().and_then(|c| c.euid());
     let peer_pid = peer.as_ref().and_then(|c| c.pid());
+    let actor = peer_uid.map(|uid| Actor { uid, pid: peer_pid });
     let mut conn: Conn = Framed::new(stream, JsonLineCodec::new());
     if peer_uid != Some(our_uid) {
         tracing::warn!(peer_uid = ?peer_uid, peer_pid = ?peer_pid, "refused a connection from another user");
@@ -176,7 +177,7 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
                             id,
                             result: Reply::Ok(Response::Subscribed {
                                 profiles: service.statuses(),
-                                storage: service.storage().clone(),
+                                storage: service.storage_info().clone(),
                             }),
                         })
                     }
@@ -188,7 +189,7 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
                                 // Not tied to this connection: a client that
                                 // vanishes cannot cancel a login or revoke half-way.
                                 service.clone().tasks().spawn(async move {
-                                    let result = dispatch(&service, request).await;
+                                    let result = dispatch(&service, request, actor).await;
                                     let _ = out.send(ServerFrame::Reply { id, result }).await;
                                     drop(permit);
                                 });

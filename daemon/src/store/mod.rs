@@ -3,20 +3,24 @@
 //! seals secret columns with the store key; migrates by `user_version`. Knows
 //! nothing of tokio, HTTP or the wire protocol.
 
+mod audit;
 mod files;
 mod schema;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{StoreKey, column_aad};
-use pdauth_common::{Account, UserSummary};
+use crate::crypto::StoreKey;
+use pdauth_common::{Account, RefreshResult, UserSummary};
 
+pub use audit::{NewAudit, Retention};
 pub use files::{ensure_private_dir, restrict_file};
 pub use schema::CURRENT as SCHEMA_VERSION;
+pub use tokens::CommitError;
 
 /// File name of the database inside the state directory.
 pub const DB_FILE: &str = "store.db";
@@ -43,6 +47,21 @@ pub struct NewTokens {
     pub identity: Identity,
 }
 
+impl NewTokens {
+    /// The tokens of a record, to write it again.
+    pub fn from_record(record: &TokenRecord) -> Self {
+        Self {
+            access_token: record.access_token.clone(),
+            refresh_token: record.refresh_token.clone(),
+            token_type: record.token_type.clone(),
+            scopes: record.scopes.clone(),
+            obtained_at: record.obtained_at,
+            expires_at: record.expires_at,
+            identity: record.identity.clone(),
+        }
+    }
+}
+
 /// A stored row, secrets opened.
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
@@ -58,6 +77,10 @@ pub struct TokenRecord {
     pub version: i64,
     /// Set while a refresh was about to be sent; see the refresh planner.
     pub refresh_intent_at: Option<i64>,
+    /// The last refresh attempt that reached a conclusion.
+    pub last_refresh: Option<RefreshResult>,
+    /// Why this profile needs a new login, if it does.
+    pub problem: Option<String>,
 }
 
 /// A row that exists but cannot be opened.
@@ -194,7 +217,7 @@ impl Store {
         &self.dir
     }
 
-    fn key(&self) -> Result<&StoreKey, StoreError> {
+    pub(crate) fn key(&self) -> Result<&StoreKey, StoreError> {
         match (&self.key, &self.key_state) {
             (Some(key), KeyState::Ready) => Ok(key),
             (_, KeyState::Missing(reason)) => Err(StoreError::NoKey(format!("tokens cannot be stored: {reason}"))),
@@ -204,142 +227,16 @@ impl Store {
         }
     }
 
-    fn restrict_files(&self) -> Result<(), StoreError> {
+    pub(crate) fn restrict_files(&self) -> Result<(), StoreError> {
         for suffix in ["", "-wal", "-shm", "-journal"] {
             restrict_file(&self.dir.join(format!("{DB_FILE}{suffix}"))).map_err(StoreError::Files)?;
         }
         Ok(())
     }
 
-    /// Every stored row; rows that cannot be opened are reported, not dropped.
-    pub fn load_all(&self) -> Result<(Vec<TokenRecord>, Vec<Unreadable>), StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT profile, access_token, refresh_token, token_type, scopes, obtained_at, expires_at, identity,
-                    version, refresh_intent_at FROM tokens ORDER BY profile",
-        )?;
-        let rows = stmt.query_map([], RawRow::from_row)?.collect::<Result<Vec<_>, _>>()?;
-        let mut ok = Vec::new();
-        let mut bad = Vec::new();
-        for raw in rows {
-            match self.open_row(raw) {
-                Ok(record) => ok.push(record),
-                Err(unreadable) => bad.push(unreadable),
-            }
-        }
-        Ok((ok, bad))
-    }
-
-    /// One profile's row.
-    pub fn load(&self, profile: &str) -> Result<Option<Result<TokenRecord, Unreadable>>, StoreError> {
-        let raw = self
-            .conn
-            .query_row(
-                "SELECT profile, access_token, refresh_token, token_type, scopes, obtained_at, expires_at, identity,
-                        version, refresh_intent_at FROM tokens WHERE profile = ?1",
-                params![profile],
-                RawRow::from_row,
-            )
-            .optional()?;
-        Ok(raw.map(|raw| self.open_row(raw)))
-    }
-
-    fn open_row(&self, raw: RawRow) -> Result<TokenRecord, Unreadable> {
-        let unreadable = |reason: String| Unreadable {
-            profile: raw.profile.clone(),
-            reason,
-        };
-        let key = self.key().map_err(|e| unreadable(e.to_string()))?;
-        let open = |column: &str, sealed: &[u8]| -> Result<SecretString, Unreadable> {
-            let plain = key
-                .open(&column_aad(&raw.profile, column), sealed)
-                .map_err(|e| unreadable(format!("stored {column} cannot be decrypted: {e}")))?;
-            let text = std::str::from_utf8(&plain).map_err(|_| unreadable(format!("stored {column} is not text")))?;
-            Ok(SecretString::from(text))
-        };
-        let access_token = open("access_token", &raw.access_token)?;
-        let refresh_token = match &raw.refresh_token {
-            Some(sealed) => Some(open("refresh_token", sealed)?),
-            None => None,
-        };
-        let identity: Identity = serde_json::from_str(&raw.identity).unwrap_or_default();
-        Ok(TokenRecord {
-            profile: raw.profile.clone(),
-            access_token,
-            refresh_token,
-            token_type: raw.token_type,
-            scopes: raw.scopes.split_whitespace().map(str::to_string).collect(),
-            obtained_at: raw.obtained_at,
-            expires_at: raw.expires_at,
-            identity,
-            version: raw.version,
-            refresh_intent_at: raw.refresh_intent_at,
-        })
-    }
-
-    /// Write the tokens of a completed login, replacing any previous row in
-    /// one immediate transaction. Returns the new row version.
-    pub fn save_login(&mut self, profile: &str, tokens: &NewTokens, now: i64) -> Result<i64, StoreError> {
-        let key = self.key()?;
-        let access = key.seal(
-            &column_aad(profile, "access_token"),
-            tokens.access_token.expose_secret().as_bytes(),
-        )?;
-        let refresh = match &tokens.refresh_token {
-            Some(rt) => Some(key.seal(&column_aad(profile, "refresh_token"), rt.expose_secret().as_bytes())?),
-            None => None,
-        };
-        let identity = serde_json::to_string(&tokens.identity).unwrap_or_else(|_| "{}".into());
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let previous: Option<i64> = tx
-            .query_row("SELECT version FROM tokens WHERE profile = ?1", params![profile], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let version = previous.unwrap_or(0) + 1;
-        tx.execute(
-            "INSERT INTO tokens (profile, access_token, refresh_token, token_type, scopes, obtained_at, expires_at,
-                                 identity, version, refresh_intent_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10)
-             ON CONFLICT(profile) DO UPDATE SET
-                access_token = excluded.access_token, refresh_token = excluded.refresh_token,
-                token_type = excluded.token_type, scopes = excluded.scopes, obtained_at = excluded.obtained_at,
-                expires_at = excluded.expires_at, identity = excluded.identity, version = excluded.version,
-                refresh_intent_at = NULL, updated_at = excluded.updated_at",
-            params![
-                profile,
-                access,
-                refresh,
-                tokens.token_type,
-                tokens.scopes.join(" "),
-                tokens.obtained_at,
-                tokens.expires_at,
-                identity,
-                version,
-                now
-            ],
-        )?;
-        tx.commit()?;
-        if previous.is_some() {
-            // The replaced tokens must not linger in the WAL.
-            self.checkpoint();
-        }
-        self.restrict_files()?;
-        Ok(version)
-    }
-
-    /// Delete a profile's tokens and make sure the old bytes do not linger in
-    /// the database or its WAL. Works without a key (logout must always work).
-    pub fn delete(&mut self, profile: &str) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute("DELETE FROM tokens WHERE profile = ?1", params![profile])?;
-        tx.commit()?;
-        self.checkpoint();
-        Ok(n > 0)
-    }
-
     /// Copy the WAL into the database and truncate it; with `secure_delete`
     /// freed content is zeroed, so deleted secrets leave no bytes behind.
-    fn checkpoint(&self) {
+    pub(crate) fn checkpoint(&self) {
         let result = self
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
@@ -348,43 +245,6 @@ impl Store {
             Ok(_) => tracing::warn!("WAL checkpoint was blocked; old token bytes may remain until the next one"),
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
         }
-    }
-
-    /// Names of profiles with a stored row.
-    pub fn profiles(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT profile FROM tokens ORDER BY profile")?;
-        let names = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-        Ok(names)
-    }
-}
-
-struct RawRow {
-    profile: String,
-    access_token: Vec<u8>,
-    refresh_token: Option<Vec<u8>>,
-    token_type: String,
-    scopes: String,
-    obtained_at: i64,
-    expires_at: Option<i64>,
-    identity: String,
-    version: i64,
-    refresh_intent_at: Option<i64>,
-}
-
-impl RawRow {
-    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            profile: r.get(0)?,
-            access_token: r.get(1)?,
-            refresh_token: r.get(2)?,
-            token_type: r.get(3)?,
-            scopes: r.get(4)?,
-            obtained_at: r.get(5)?,
-            expires_at: r.get(6)?,
-            identity: r.get(7)?,
-            version: r.get(8)?,
-            refresh_intent_at: r.get(9)?,
-        })
     }
 }
 

@@ -3,8 +3,28 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
+/// Refresh bookkeeping that survives restarts, the problem that keeps a
+/// profile from working, and the audit log.
+const V2: &str = "
+ALTER TABLE tokens ADD COLUMN last_refresh_at INTEGER;
+ALTER TABLE tokens ADD COLUMN last_refresh_ok INTEGER;
+ALTER TABLE tokens ADD COLUMN last_refresh_message TEXT;
+ALTER TABLE tokens ADD COLUMN problem TEXT;
+
+CREATE TABLE audit (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         INTEGER NOT NULL,
+    profile    TEXT NOT NULL,
+    event      TEXT NOT NULL,
+    actor_uid  INTEGER,
+    actor_pid  INTEGER,
+    detail     TEXT
+) STRICT;
+CREATE INDEX audit_profile ON audit (profile, id);
+";
+
 /// Migration steps; step `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::crypto::StoreKey;
+use secrecy::ExposeSecret;
 use std::os::unix::fs::PermissionsExt;
 
 const ACCESS: &str = "pdus+_0XBPWQQ_11111111-2222-3333-4444-555555555555";

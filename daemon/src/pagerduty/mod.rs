@@ -1,0 +1,196 @@
+//! PagerDuty's REST API v2: building request URLs that can only point under
+//! the profile's API base, sending authenticated GETs with the version
+//! `Accept` header, and reading answers (status, rate-limit headers, JSON
+//! body) within a size cap. Knows nothing about storage or refresh.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::http::{BodyError, describe_reqwest, read_capped};
+use crate::identity::ACCEPT_V2;
+
+/// Largest API answer read.
+pub const MAX_API_BODY: usize = 16 * 1024 * 1024;
+
+/// Why a request was not built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PathError(pub String);
+
+/// `base` + `path` + `query`, refusing anything that would leave the base:
+/// absolute URLs, `//host`, `..` segments (also percent-encoded), backslashes,
+/// control characters, or a query or fragment smuggled into the path.
+pub fn api_url(base: &str, path: &str, query: &[(String, String)]) -> Result<Url, PathError> {
+    let base = Url::parse(base).map_err(|e| PathError(format!("the profile's API base is not a URL: {e}")))?;
+    if !path.starts_with('/') || path.starts_with("//") {
+        return Err(PathError(
+            "the path must start with a single '/', relative to the API base (e.g. /users/me)".into(),
+        ));
+    }
+    if path
+        .chars()
+        .any(|c| c.is_control() || c == '\\' || c == '?' || c == '#' || c.is_whitespace())
+    {
+        return Err(PathError(
+            "the path may not contain spaces, control characters, '\\\\', '?' or '#'".into(),
+        ));
+    }
+    let decoded = percent_decode(path);
+    if decoded.split('/').any(|seg| seg == ".." || seg == ".") || decoded.contains('\\') {
+        return Err(PathError("the path may not contain '.' or '..' segments".into()));
+    }
+    let prefix = base.path().trim_end_matches('/');
+    let mut url = base.clone();
+    url.set_path(&format!("{prefix}{path}"));
+    url.set_fragment(None);
+    url.set_query(None);
+    if !query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in query {
+            pairs.append_pair(k, v);
+        }
+    }
+    if url.origin() != base.origin() || !url.path().starts_with(prefix) {
+        return Err(PathError("the path leaves the profile's API base".into()));
+    }
+    Ok(url)
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// PagerDuty's rate-limit headers, when present.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimit {
+    pub limit: Option<u32>,
+    pub remaining: Option<u32>,
+    pub reset: Option<Duration>,
+}
+
+/// An answer from the REST API.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub rate: RateLimit,
+    /// The JSON body; a non-JSON body becomes `{"raw": "<text>"}` (capped).
+    pub body: Value,
+}
+
+/// One authenticated GET.
+pub async fn get(http: &reqwest::Client, url: Url, token: &str) -> Result<ApiResponse, String> {
+    let resp = http
+        .get(url)
+        .header(reqwest::header::ACCEPT, ACCEPT_V2)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| format!("PagerDuty API: {}", describe_reqwest(&e)))?;
+    let status = resp.status().as_u16();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let rate = RateLimit {
+        limit: header("ratelimit-limit").map(|v| v.min(u32::MAX as u64) as u32),
+        remaining: header("ratelimit-remaining").map(|v| v.min(u32::MAX as u64) as u32),
+        reset: header("ratelimit-reset").map(Duration::from_secs),
+    };
+    let bytes = match read_capped(resp, MAX_API_BODY).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge) => return Err(format!("PagerDuty API answered more than {MAX_API_BODY} bytes")),
+        Err(BodyError::Interrupted(why)) => return Err(format!("PagerDuty API answer interrupted: {why}")),
+    };
+    let body = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v) => v,
+        Err(_) if bytes.iter().all(u8::is_ascii_whitespace) => Value::Null,
+        Err(_) => {
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).into_owned();
+            serde_json::json!({ "raw": pdauth_common::sanitize::for_terminal(&text) })
+        }
+    };
+    Ok(ApiResponse { status, rate, body })
+}
+
+/// PagerDuty's error message and code from an error body, if any.
+pub fn error_summary(body: &Value) -> Option<String> {
+    let error = body.get("error")?;
+    let message = error.get("message").and_then(Value::as_str).unwrap_or("error");
+    let code = error.get("code").and_then(Value::as_i64);
+    let mut text = pdauth_common::sanitize::truncated(message, 200);
+    if let Some(code) = code {
+        text.push_str(&format!(" (code {code})"));
+    }
+    if let Some(errors) = error.get("errors").and_then(Value::as_array) {
+        let details: Vec<String> = errors
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|e| pdauth_common::sanitize::truncated(e, 120))
+            .collect();
+        if !details.is_empty() {
+            text.push_str(&format!(": {}", details.join("; ")));
+        }
+    }
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "https://api.pagerduty.com";
+
+    #[test]
+    fn builds_urls_under_the_base() {
+        let u = api_url(BASE, "/users/me", &[]).unwrap();
+        assert_eq!(u.as_str(), "https://api.pagerduty.com/users/me");
+        let q = vec![
+            ("statuses[]".to_string(), "triggered".to_string()),
+            ("limit".into(), "100".into()),
+        ];
+        let u = api_url(BASE, "/incidents", &q).unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://api.pagerduty.com/incidents?statuses%5B%5D=triggered&limit=100"
+        );
+        let u = api_url("http://127.0.0.1:9/prefix/", "/users/me", &[]).unwrap();
+        assert_eq!(u.as_str(), "http://127.0.0.1:9/prefix/users/me");
+    }
+
+    #[test]
+    fn refuses_to_leave_the_base() {
+        for bad in [
+            "https://evil.example.com/x",
+            "//evil.example.com/x",
+            "users/me",
+            "/../admin",
+            "/users/%2e%2e/%2E%2E/x",
+            "/a/./b",
+            "/users\\me",
+            "/users/me?token=x",
+            "/users/me#frag",
+            "/users/\u{1b}[2J",
+            "/users me",
+            "@evil.example.com",
+        ] {
+            assert!(api_url(BASE, bad, &[]).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn summarises_pagerduty_errors() {
+        let body = serde_json::json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["Limit must be <= 100"]}});
+        assert_eq!(
+            error_summary(&body).unwrap(),
+            "Invalid Input Provided (code 2001): Limit must be <= 100"
+        );
+        assert!(error_summary(&serde_json::json!({"users": []})).is_none());
+    }
+}

@@ -1,0 +1,84 @@
+//! Recording token events in the audit log, in order, off the async
+//! threads, and reading them back. Entries carry names, ids and messages
+//! only: callers never pass a secret.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::{Service, err};
+use crate::store::{NewAudit, Retention};
+use pdauth_common::{Actor, AuditEntry, ErrorCode, Event, WireError, sanitize};
+
+/// Most entries one request may read.
+pub const MAX_AUDIT_READ: u32 = 1000;
+
+impl Service {
+    /// Record an event (asynchronously, in order).
+    pub(crate) fn audit(&self, profile: &str, event: &str, actor: Option<Actor>, detail: Option<&str>) {
+        let entry = NewAudit {
+            at: self.now(),
+            profile: profile.to_string(),
+            event: event.to_string(),
+            actor,
+            detail: detail.map(|d| sanitize::truncated(d, 400)),
+        };
+        if let Some(tx) = super::lock(&self.audit_tx).as_ref() {
+            let _ = tx.send(entry);
+        }
+    }
+
+    /// Start the writer that drains audit entries into the store.
+    pub(crate) fn start_audit_writer(self: &Arc<Self>) {
+        let (tx, mut rx) = mpsc::unbounded_channel::<NewAudit>();
+        *super::lock(&self.audit_tx) = Some(tx);
+        let this = Arc::downgrade(self);
+        let shutdown = self.shutdown.clone();
+        self.tasks.spawn(async move {
+            loop {
+                let entry = tokio::select! {
+                    entry = rx.recv() => entry,
+                    _ = shutdown.cancelled() => {
+                        rx.close();
+                        rx.recv().await
+                    }
+                };
+                let Some(entry) = entry else { break };
+                let Some(service) = this.upgrade() else { break };
+                service.write_audit(entry).await;
+            }
+        });
+    }
+
+    async fn write_audit(&self, entry: NewAudit) {
+        let settings = self.config().daemon.clone();
+        let retention = Retention {
+            max_entries: settings.audit_max_entries,
+            max_age_secs: settings.audit_max_age.as_secs() as i64,
+        };
+        match self.with_storage(move |s| s.append_audit(&entry, retention)).await {
+            Ok(Ok(stored)) => self.emit(Event::Audit { entry: stored }),
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not record an audit entry"),
+            Err(e) => tracing::warn!(error = %e.message, "could not record an audit entry"),
+        }
+    }
+
+    /// The newest audit entries, newest first.
+    pub async fn audit_entries(
+        &self,
+        profile: Option<String>,
+        limit: Option<u32>,
+    ) -> Result<Vec<AuditEntry>, WireError> {
+        if let Some(name) = &profile {
+            // Unknown names are fine (a profile may have been removed from
+            // the config); absurd ones are not.
+            if !crate::config::valid_profile_name(name) {
+                return Err(err(ErrorCode::InvalidRequest, "invalid profile name"));
+            }
+        }
+        let limit = limit.unwrap_or(100).clamp(1, MAX_AUDIT_READ);
+        self.with_storage(move |s| s.list_audit(profile.as_deref(), limit))
+            .await?
+            .map_err(|e| err(ErrorCode::Storage, format!("cannot read the audit log: {e}")))
+    }
+}

@@ -1,0 +1,360 @@
+//! The daemon's core: the configured profiles, their cached tokens, pending
+//! logins, refreshes, and the operations clients ask for. Every change of a
+//! profile's health is published as an event; every token event is audited.
+//! SQL stays behind `Storage`, HTTP details in `oauth`/`identity`/`pagerduty`,
+//! sockets in `ipc` and `callback`.
+
+mod api;
+mod audit;
+mod login;
+mod refresh;
+mod tokens;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio::sync::{Notify, broadcast};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::callback::CallbackServers;
+use crate::clock::Clock;
+use crate::config::{Config, ProfileConfig};
+use crate::health::{Problem, ProfileRuntime, status_of};
+use crate::login::Logins;
+use crate::oauth::ClientAuth;
+use crate::refresh::Planner;
+use crate::storage::Storage;
+use crate::store::KeyState;
+use pdauth_common::{ErrorCode, Event, ProfileStatus, StorageInfo, TokenState, WireError};
+
+pub use refresh::Trigger;
+pub use tokens::IssuedToken;
+
+/// Events buffered per subscriber before it is told to resync.
+pub const EVENT_BUFFER: usize = 256;
+
+/// HTTP pieces of one profile, built once.
+pub(crate) struct ProfileClient {
+    pub http: reqwest::Client,
+    pub auth: ClientAuth,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub profiles: HashMap<String, ProfileRuntime>,
+    pub logins: Logins,
+    /// Last state published per profile, to publish only changes over time.
+    pub published: HashMap<String, TokenState>,
+}
+
+pub struct Service {
+    config: RwLock<Arc<Config>>,
+    storage: Arc<dyn Storage>,
+    storage_info: StorageInfo,
+    storage_problem: Option<String>,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+    events: broadcast::Sender<Event>,
+    clients: Mutex<HashMap<String, Arc<ProfileClient>>>,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    callbacks: CallbackServers,
+    planner: Arc<Mutex<Planner>>,
+    /// Wakes the refresh scheduler after a re-plan.
+    plan_wake: Arc<Notify>,
+    /// Wakes the health watcher after a change.
+    wake: Notify,
+    /// Ordered queue of audit entries to write.
+    audit_tx: Mutex<Option<tokio::sync::mpsc::UnboundedSender<crate::store::NewAudit>>>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding a lock must not take the whole daemon down.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) fn err(code: ErrorCode, message: impl Into<String>) -> WireError {
+    WireError::new(code, message)
+}
+
+impl Service {
+    /// Build the service over an opened store; loads every stored token and
+    /// plans its refresh.
+    pub fn new(
+        config: Config,
+        storage: Arc<dyn Storage>,
+        storage_info: StorageInfo,
+        clock: Arc<dyn Clock>,
+        tasks: TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Arc<Self> {
+        let key_state = storage.key_state();
+        let storage_problem = match &key_state {
+            KeyState::Ready => None,
+            KeyState::Missing(reason) => Some(format!("tokens cannot be stored: {reason}")),
+            KeyState::Mismatch => Some(
+                "tokens cannot be stored or read: the store key does not match the database (was the key replaced?)"
+                    .to_string(),
+            ),
+        };
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let service = Arc::new(Self {
+            config: RwLock::new(Arc::new(config)),
+            storage,
+            storage_info,
+            storage_problem,
+            clock,
+            state: Mutex::new(State::default()),
+            events,
+            clients: Mutex::new(HashMap::new()),
+            locks: Mutex::new(HashMap::new()),
+            callbacks: CallbackServers::default(),
+            planner: Arc::new(Mutex::new(Planner::default())),
+            plan_wake: Arc::new(Notify::new()),
+            wake: Notify::new(),
+            audit_tx: Mutex::new(None),
+            tasks,
+            shutdown,
+        });
+        service.start_audit_writer();
+        service.load_stored(&key_state);
+        service
+    }
+
+    fn load_stored(&self, key_state: &KeyState) {
+        let (records, unreadable) = match self.storage.load_all() {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read stored tokens");
+                return;
+            }
+        };
+        let mut interrupted = Vec::new();
+        {
+            let mut st = lock(&self.state);
+            for record in records {
+                let rt = st.profiles.entry(record.profile.clone()).or_default();
+                if let Some(problem) = &record.problem {
+                    rt.problem = Some(Problem::NeedsLogin(problem.clone()));
+                } else if record.refresh_intent_at.is_some() {
+                    rt.interrupted = true;
+                    interrupted.push(record.profile.clone());
+                }
+                rt.token = Some(record);
+            }
+            for bad in unreadable {
+                let rt = st.profiles.entry(bad.profile.clone()).or_default();
+                rt.problem = Some(match key_state {
+                    KeyState::Ready => {
+                        Problem::NeedsLogin(format!("stored credentials are unreadable: {}", bad.reason))
+                    }
+                    _ => Problem::Error(bad.reason),
+                });
+            }
+        }
+        for name in &interrupted {
+            tracing::warn!(profile = %name, event = "refresh_interrupted", "the previous refresh was interrupted; checking it once");
+            self.audit(
+                name,
+                "refresh_interrupted",
+                None,
+                Some("a refresh was sent but never concluded (crash or power loss)"),
+            );
+        }
+        let names: Vec<String> = lock(&self.state).profiles.keys().cloned().collect();
+        for name in names {
+            self.replan(&name);
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn storage_info(&self) -> &StorageInfo {
+        &self.storage_info
+    }
+
+    pub fn tasks(&self) -> &TaskTracker {
+        &self.tasks
+    }
+
+    pub fn shutdown_token(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    pub fn planner(&self) -> &Arc<Mutex<Planner>> {
+        &self.planner
+    }
+
+    pub fn plan_wake(&self) -> &Arc<Notify> {
+        &self.plan_wake
+    }
+
+    /// Receive every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, event: Event) {
+        // No subscribers is fine.
+        let _ = self.events.send(event);
+    }
+
+    fn profile_config(&self, name: &str) -> Result<ProfileConfig, WireError> {
+        self.config().profiles.get(name).cloned().ok_or_else(|| {
+            err(
+                ErrorCode::NotFound,
+                format!("no profile named {name:?} in the daemon's configuration"),
+            )
+        })
+    }
+
+    /// The lock that serialises everything that writes a profile's tokens:
+    /// login completion, refresh (single flight) and revocation.
+    fn profile_lock(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.locks).entry(name.to_string()).or_default().clone()
+    }
+
+    fn client(&self, cfg: &ProfileConfig) -> Result<Arc<ProfileClient>, WireError> {
+        if let Some(client) = lock(&self.clients).get(&cfg.name) {
+            return Ok(client.clone());
+        }
+        let settings = self.config().daemon.clone();
+        let http = crate::http::client_for(cfg, &settings).map_err(|m| err(ErrorCode::Config, m))?;
+        let auth = ClientAuth::for_profile(cfg).map_err(|m| err(ErrorCode::Config, m))?;
+        let client = Arc::new(ProfileClient { http, auth });
+        lock(&self.clients).insert(cfg.name.clone(), client.clone());
+        Ok(client)
+    }
+
+    /// Run blocking storage work off the async threads.
+    async fn with_storage<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn Storage) -> T + Send + 'static,
+    ) -> Result<T, WireError> {
+        let storage = self.storage.clone();
+        tokio::task::spawn_blocking(move || work(storage.as_ref()))
+            .await
+            .map_err(|_| err(ErrorCode::Internal, "the token store task failed"))
+    }
+
+    /// A storage write whose failure is logged rather than returned.
+    async fn store_logged<E: std::fmt::Display + Send + 'static>(
+        &self,
+        profile: &str,
+        what: &'static str,
+        work: impl FnOnce(&dyn Storage) -> Result<(), E> + Send + 'static,
+    ) {
+        match self.with_storage(work).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(profile, error = %e, "could not record {what}"),
+            Err(e) => tracing::error!(profile, error = %e.message, "could not record {what}"),
+        }
+    }
+
+    /// The status of one profile.
+    pub fn status(&self, name: &str) -> Result<ProfileStatus, WireError> {
+        let cfg = self.profile_config(name)?;
+        let now = self.now();
+        let st = lock(&self.state);
+        Ok(Self::status_locked(&st, &cfg, self.storage_problem.as_deref(), now))
+    }
+
+    fn status_locked(st: &State, cfg: &ProfileConfig, storage_problem: Option<&str>, now: i64) -> ProfileStatus {
+        let empty = ProfileRuntime::default();
+        let rt = st.profiles.get(&cfg.name).unwrap_or(&empty);
+        let login = st.logins.get(&cfg.name).map(|l| &l.info);
+        status_of(cfg, rt, login, storage_problem, now)
+    }
+
+    /// Every configured profile's status, in name order.
+    pub fn statuses(&self) -> Vec<ProfileStatus> {
+        let config = self.config();
+        let now = self.now();
+        let st = lock(&self.state);
+        config
+            .profiles
+            .values()
+            .map(|cfg| Self::status_locked(&st, cfg, self.storage_problem.as_deref(), now))
+            .collect()
+    }
+
+    /// Publish a profile's current health.
+    fn publish(&self, name: &str) {
+        let Ok(status) = self.status(name) else { return };
+        lock(&self.state).published.insert(name.to_string(), status.state);
+        self.emit(Event::Health { status });
+        self.wake.notify_one();
+    }
+
+    /// Publish health changes that happen with time (valid → expiring →
+    /// expired) and time out pending logins. Runs until shutdown.
+    pub async fn watch_time(self: Arc<Self>) {
+        const MAX_SLEEP: i64 = 30;
+        loop {
+            let now = self.now();
+            let expired = lock(&self.state).logins.expire(now);
+            for login in expired {
+                self.login_failed(
+                    &login.profile,
+                    "the login timed out before the browser approved it; start it again".to_string(),
+                );
+            }
+            self.release_ports();
+            let changed: Vec<String> = {
+                let config = self.config();
+                let st = lock(&self.state);
+                config
+                    .profiles
+                    .values()
+                    .filter(|cfg| {
+                        let s = Self::status_locked(&st, cfg, self.storage_problem.as_deref(), now);
+                        st.published.get(&cfg.name) != Some(&s.state)
+                    })
+                    .map(|cfg| cfg.name.clone())
+                    .collect()
+            };
+            for name in changed {
+                self.publish(&name);
+            }
+            let next = {
+                let st = lock(&self.state);
+                st.profiles
+                    .values()
+                    .filter_map(|rt| crate::health::next_boundary(rt, now))
+                    .chain(st.logins.next_expiry())
+                    .min()
+            };
+            let secs = next.map(|t| (t - now).clamp(0, MAX_SLEEP)).unwrap_or(MAX_SLEEP);
+            let pause = std::time::Duration::from_secs(secs as u64) + std::time::Duration::from_millis(50);
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = self.wake.notified() => {}
+                _ = self.shutdown.cancelled() => break,
+            }
+        }
+    }
+
+    /// Stop accepting callbacks and tell waiting clients why.
+    pub fn stop(&self) {
+        let drained = lock(&self.state).logins.drain();
+        for name in drained.into_iter().map(|l| l.profile) {
+            self.emit(Event::LoginFailed {
+                profile: name.clone(),
+                message: "pdauthd is stopping; start the login again once it is back".into(),
+            });
+        }
+        self.callbacks.close_unused(|_| false);
+    }
+}
