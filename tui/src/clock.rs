@@ -1,7 +1,86 @@
-//! Wall-clock time for the UI and the command line, as Unix seconds. The only
-//! place that reads the system clock; views and the reducer receive `now`.
+//! Wall-clock time for the UI and the command line, as Unix seconds, and the
+//! words for times and durations. The only place that reads the system clock
+//! and the local UTC offset; views and the reducer receive `now` and the
+//! offset.
 
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::{OffsetDateTime, UtcOffset};
+
+static LOCAL_OFFSET: OnceLock<i32> = OnceLock::new();
+
+/// Read the local UTC offset once. Call it before any thread is started: the
+/// platform's answer is only trusted in a single-threaded process. Later
+/// calls change nothing.
+pub fn init_local_offset() {
+    let _ = LOCAL_OFFSET.get_or_init(|| UtcOffset::current_local_offset().map_or(0, UtcOffset::whole_seconds));
+}
+
+/// The local UTC offset in seconds, as read by [`init_local_offset`]; UTC
+/// when it was never read or could not be determined.
+pub fn local_offset() -> i32 {
+    LOCAL_OFFSET.get().copied().unwrap_or(0)
+}
+
+fn local(at: i64, offset: i32) -> Option<OffsetDateTime> {
+    let offset = UtcOffset::from_whole_seconds(offset).unwrap_or(UtcOffset::UTC);
+    OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .map(|t| t.to_offset(offset))
+}
+
+/// Date and time for a table: `2023-11-14 22:13:20`.
+pub fn date_time(at: i64, offset: i32) -> String {
+    match local(at, offset) {
+        Some(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        None => at.to_string(),
+    }
+}
+
+/// Short local time: `22:13:20` on the day of `now`, `Nov 13 22:13` before.
+pub fn short_time(at: i64, offset: i32, now: i64) -> String {
+    match (local(at, offset), local(now, offset)) {
+        (Some(t), Some(today)) if t.date() == today.date() => {
+            format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+        }
+        (Some(t), _) => {
+            let month = t.month().to_string();
+            format!("{} {:02} {:02}:{:02}", &month[..3], t.day(), t.hour(), t.minute())
+        }
+        (None, _) => at.to_string(),
+    }
+}
+
+/// How long ago `at` was: `just now`, `5m ago`, `2h ago`; `in 3m` for a time
+/// still ahead.
+pub fn ago(at: i64, now: i64) -> String {
+    let delta = now - at;
+    if delta.abs() < 5 {
+        "just now".to_string()
+    } else if delta > 0 {
+        format!("{} ago", coarse(delta))
+    } else {
+        format!("in {}", coarse(-delta))
+    }
+}
+
+/// A countdown: `in 4m 10s`, or `overdue by 12s` once it has passed.
+pub fn countdown(at: i64, now: i64) -> String {
+    if at > now {
+        format!("in {}", compact(at - now))
+    } else {
+        format!("overdue by {}", compact(now - at))
+    }
+}
 
 /// Seconds since the Unix epoch; 0 if the clock is before 1970.
 pub fn unix_now() -> i64 {
@@ -61,6 +140,28 @@ mod tests {
         assert_eq!(compact(3_600 + 60 * 10 + 5), "1h 10m");
         assert_eq!(compact(42), "42s");
         assert_eq!(compact(-5), "0s");
+    }
+
+    #[test]
+    fn local_times_follow_the_offset() {
+        // 2023-11-14 22:13:20 UTC.
+        let at = 1_700_000_000;
+        assert_eq!(date_time(at, 0), "2023-11-14 22:13:20");
+        assert_eq!(date_time(at, 3_600), "2023-11-14 23:13:20");
+        assert_eq!(date_time(at, 2 * 3_600), "2023-11-15 00:13:20");
+        assert_eq!(short_time(at, 0, at + 60), "22:13:20");
+        assert_eq!(short_time(at, 0, at + 86_400), "Nov 14 22:13");
+        // Midnight passed in local time only.
+        assert_eq!(short_time(at, 2 * 3_600, at + 60), "00:13:20");
+    }
+
+    #[test]
+    fn relative_words() {
+        assert_eq!(ago(100, 102), "just now");
+        assert_eq!(ago(100, 100 + 300), "5m ago");
+        assert_eq!(ago(100 + 180, 100), "in 3m");
+        assert_eq!(countdown(100 + 250, 100), "in 4m 10s");
+        assert_eq!(countdown(100, 112), "overdue by 12s");
     }
 
     #[test]

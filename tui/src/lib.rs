@@ -14,6 +14,7 @@ pub mod msg;
 pub mod runtime;
 pub mod theme;
 pub mod views;
+pub mod words;
 
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -8,6 +8,8 @@ use pdauth_tui::cli::{self, Cli};
 use pdauth_tui::exit;
 
 fn main() -> ExitCode {
+    // Before any thread exists: the only time the local offset is trusted.
+    pdauth_tui::clock::init_local_offset();
     let args = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -2,7 +2,9 @@
 //! scripting subcommands, the demo, or the terminal UI. Data goes to stdout,
 //! messages to stderr; exit codes come from [`crate::exit`].
 
+mod audit;
 mod login;
+mod refresh;
 mod revoke;
 mod status;
 mod token;
@@ -35,6 +37,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in to a profile: prints the URL to open, waits for the approval.
+    ///
+    /// Exits 0 once the login succeeded, even when PagerDuty granted fewer
+    /// scopes than requested (a warning on stderr names the missing ones); 7
+    /// when it failed, was denied, timed out, or was cancelled by Ctrl-C,
+    /// SIGTERM or SIGHUP (the pending login is cancelled in pdauthd too).
     Login(LoginArgs),
     /// Every profile's token health.
     Status {
@@ -47,7 +54,29 @@ pub enum Command {
         /// The profile name.
         profile: String,
     },
+    /// Refresh a profile's tokens now; prints the new state.
+    ///
+    /// Exits 0 with a fresh usable token, 4 when the profile needs a login, 1
+    /// when the refresh failed otherwise.
+    Refresh {
+        /// The profile name.
+        profile: String,
+    },
+    /// The audit log of token events, newest first.
+    Audit {
+        /// Only this profile's entries.
+        profile: Option<String>,
+        /// A JSON array of entries on stdout.
+        #[arg(long)]
+        json: bool,
+        /// At most this many entries.
+        #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+    },
     /// Revoke a profile's tokens at PagerDuty and delete them locally.
+    ///
+    /// Prints the outcome word on stdout: `confirmed`, `local_only`, or
+    /// `not_confirmed` (exit 1: deleted here, but PagerDuty did not confirm).
     Revoke {
         /// The profile name.
         profile: String,
@@ -90,6 +119,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Status { json }) => status::run(&socket, json).await,
         Some(Command::Token { profile }) => token::run(&socket, &profile).await,
         Some(Command::Revoke { profile, yes }) => revoke::run(&socket, &profile, yes).await,
+        Some(Command::Refresh { profile }) => refresh::run(&socket, &profile).await,
+        Some(Command::Audit { profile, json, limit }) => audit::run(&socket, profile, json, limit).await,
         Some(Command::Demo) => demo::run().await,
     }
 }
@@ -133,6 +164,29 @@ mod tests {
         assert_eq!(before.socket.as_deref(), Some(std::path::Path::new("/a.sock")));
         assert_eq!(after.socket.as_deref(), Some(std::path::Path::new("/b.sock")));
         assert!(matches!(after.command, Some(Command::Status { json: true })));
+    }
+
+    #[test]
+    fn audit_arguments() {
+        let cli = Cli::try_parse_from(["pdauth", "audit"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Audit {
+                profile: None,
+                json: false,
+                limit: 50
+            })
+        ));
+        let cli = Cli::try_parse_from(["pdauth", "audit", "work", "--json", "--limit", "5"]).unwrap();
+        match cli.command {
+            Some(Command::Audit { profile, json, limit }) => {
+                assert_eq!(profile.as_deref(), Some("work"));
+                assert!(json);
+                assert_eq!(limit, 5);
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["pdauth", "audit", "--limit", "0"]).is_err());
     }
 
     #[test]

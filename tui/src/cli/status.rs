@@ -1,5 +1,6 @@
-//! `pdauth status [--json]`: every profile's health as a table for people or
-//! as JSON for scripts (`daemon_version`, `storage`, `profiles`).
+//! `pdauth status [--json]`: every profile's health as a table for people (with
+//! the next refresh, and notes on reasons, failing refreshes and missing
+//! scopes) or as JSON for scripts (`daemon_version`, `storage`, `profiles`).
 
 use std::io::Write;
 use std::path::Path;
@@ -8,9 +9,9 @@ use pdauth_common::{ProfileStatus, Request, Response, StorageInfo, TokenState, s
 
 use super::{REQUEST_TIMEOUT, connect, within};
 use crate::client::unexpected;
-use crate::clock;
 use crate::exit::CliError;
 use crate::views::storage_words;
+use crate::{clock, words};
 
 /// The `--json` document; field order is the documented one.
 #[derive(serde::Serialize)]
@@ -61,7 +62,7 @@ pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileSta
         out.push_str("No profiles: add a [profiles.NAME] section to pdauthd's config file.\n");
         return out;
     }
-    let header = ["PROFILE", "STATE", "ACCOUNT", "USER", "EXPIRES", "SCOPES"].map(String::from);
+    let header = ["PROFILE", "STATE", "ACCOUNT", "USER", "EXPIRES", "REFRESH", "SCOPES"].map(String::from);
     let mut rows = vec![header];
     let mut notes = Vec::new();
     for p in profiles {
@@ -87,25 +88,56 @@ pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileSta
         } else {
             scopes.join(" ")
         };
+        // A usable token without the scopes asked for is not plainly healthy.
+        let state = if p.state.has_usable_token() && !p.scopes_missing.is_empty() {
+            format!("{} !", p.state.label())
+        } else {
+            p.state.label().to_string()
+        };
         rows.push([
             name.clone(),
-            p.state.label().to_string(),
+            state,
             sanitize::truncated(&account, MAX_CELL),
             sanitize::truncated(&user, MAX_CELL),
             expires,
+            words::next_refresh(p, now),
             sanitize::truncated(&scopes, MAX_CELL * 2),
         ]);
         if let Some(reason) = &p.reason {
             notes.push(format!("{name}: {}", sanitize::truncated(reason, 200)));
         }
-        if !p.scopes_missing.is_empty() {
+        match (&p.retry, &p.last_refresh) {
+            (Some(retry), _) => notes.push(format!(
+                "{name}: refresh attempt {} failed: {}; next attempt {}",
+                retry.attempts,
+                sanitize::truncated(&retry.last_error, 200),
+                clock::countdown(retry.next_attempt_at, now)
+            )),
+            (None, Some(last)) if !last.ok => notes.push(format!(
+                "{name}: last refresh failed {}: {}",
+                clock::ago(last.at, now),
+                sanitize::truncated(&last.message, 200)
+            )),
+            _ => {}
+        }
+        if words::granted_no_requested_scope(p) && p.state.has_usable_token() {
+            notes.push(format!(
+                "{name}: PagerDuty granted none of the requested scopes (missing {}): calls needing them will fail",
+                sanitize::truncated(&p.scopes_missing.join(" "), 100)
+            ));
+        } else if !p.scopes_missing.is_empty() {
             notes.push(format!(
                 "{name}: PagerDuty did not grant {} (calls needing it will fail)",
                 sanitize::truncated(&p.scopes_missing.join(" "), 100)
             ));
         }
+        if p.state.has_usable_token() && !p.has_refresh_token {
+            notes.push(format!(
+                "{name}: no refresh token: log in again when the access token expires"
+            ));
+        }
     }
-    let widths: Vec<usize> = (0..6)
+    let widths: Vec<usize> = (0..7)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     for row in &rows {
@@ -131,13 +163,16 @@ pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileSta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pdauth_common::{Account, UserSummary};
+    use pdauth_common::{Account, RetryInfo, UserSummary};
 
     #[test]
     fn table_lines_up_and_flags_problems() {
         let mut valid = ProfileStatus::logged_out("work");
         valid.state = TokenState::Valid;
         valid.expires_at = Some(1_000 + 3_552);
+        valid.has_refresh_token = true;
+        valid.next_refresh_at = Some(1_000 + 2_820);
+        valid.scopes_requested = vec!["read".into(), "write".into()];
         valid.scopes_granted = vec!["read".into()];
         valid.scopes_missing = vec!["write".into()];
         valid.account = Some(Account {
@@ -151,25 +186,55 @@ mod tests {
         let mut broken = ProfileStatus::logged_out("evil\x1b[2J");
         broken.state = TokenState::NeedsLogin;
         broken.reason = Some("refresh token rejected".into());
+        let mut failing = ProfileStatus::logged_out("ops");
+        failing.state = TokenState::RefreshFailing;
+        failing.expires_at = Some(1_000 + 95);
+        failing.has_refresh_token = true;
+        failing.scopes_requested = vec!["read".into()];
+        failing.scopes_missing = vec!["read".into()];
+        failing.retry = Some(RetryInfo {
+            attempts: 3,
+            last_error: "identity server timed out".into(),
+            next_attempt_at: 1_000 + 25,
+        });
         let text = table(
             "0.1.0",
             &StorageInfo::KeyFile { path: "/k".into() },
-            &[valid, broken],
+            &[valid, broken, failing],
             1_000,
         );
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "pdauthd 0.1.0 · key: /k");
         assert_eq!(
             lines[1],
-            "PROFILE  STATE        ACCOUNT  USER             EXPIRES  SCOPES"
+            "PROFILE  STATE              ACCOUNT  USER             EXPIRES  REFRESH       SCOPES"
         );
         assert_eq!(
             lines[2],
-            "work     valid        acme     ada@example.com  59m 12s  read !write"
+            "work     valid !            acme     ada@example.com  59m 12s  in 47m 0s     read !write"
         );
-        assert_eq!(lines[3], "evil[2J  needs login  -        -                -        -");
+        assert_eq!(
+            lines[3],
+            "evil[2J  needs login        -        -                -        -             -"
+        );
+        assert_eq!(
+            lines[4],
+            "ops      refresh failing !  -        -                1m 35s   retry in 25s  !read"
+        );
         assert!(text.contains("evil[2J: refresh token rejected"));
         assert!(text.contains("work: PagerDuty did not grant write"));
+        assert!(text.contains("ops: refresh attempt 3 failed: identity server timed out; next attempt in 25s"));
+        assert!(text.contains("ops: PagerDuty granted none of the requested scopes (missing read)"));
         assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn a_token_without_refresh_token_is_noted() {
+        let mut p = ProfileStatus::logged_out("work");
+        p.state = TokenState::Valid;
+        p.expires_at = Some(2_000);
+        let text = table("0.1.0", &StorageInfo::KeyFile { path: "/k".into() }, &[p], 1_000);
+        assert!(text.contains("no refresh token"), "{text}");
+        assert!(text.contains("work: no refresh token: log in again"), "{text}");
     }
 }

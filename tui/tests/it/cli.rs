@@ -361,3 +361,108 @@ async fn usage_errors_exit_2() {
     let out = run(command(&["frobnicate"])).await;
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+#[tokio::test]
+async fn audit_table_newest_first_and_by_profile() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["audit"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("TIME") && lines[0].contains("EVENT"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(lines.len(), 1 + 5, "{}", out.stdout);
+    assert!(
+        lines[1].contains("token handed out") && lines[1].contains("uid 1000 pid 4242"),
+        "{}",
+        out.stdout
+    );
+    assert!(lines[5].contains("login started"), "oldest last: {}", out.stdout);
+
+    let out = pdauth(&daemon.socket, &["audit", "staging", "--limit", "1"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(
+        lines[1].contains("staging") && lines[1].contains("needs a new login"),
+        "{}",
+        out.stdout
+    );
+    assert!(lines[1].contains("pdauthd"), "the daemon's own action: {}", out.stdout);
+    assert!(daemon.seen().contains(&Request::Audit {
+        profile: Some("staging".into()),
+        limit: Some(1)
+    }));
+}
+
+#[tokio::test]
+async fn audit_json_is_an_array_of_entries() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["audit", "work", "--json"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON alone");
+    let entries = doc.as_array().expect("an array");
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0]["event"], "token_issued");
+    assert_eq!(entries[0]["actor"]["uid"], 1000);
+    assert_eq!(entries[2]["event"], "login_started");
+    assert!(entries.iter().all(|e| e["profile"] == "work"));
+    assert!(entries[0]["id"].as_i64() > entries[1]["id"].as_i64(), "newest first");
+}
+
+#[tokio::test]
+async fn refresh_prints_the_new_state() {
+    let daemon = FakeDaemon::start().await;
+    let out = pdauth(&daemon.socket, &["refresh", "work"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "valid\n");
+    assert!(out.stderr.contains("work refreshed: valid"), "{}", out.stderr);
+    assert!(daemon.seen().contains(&Request::Refresh { profile: "work".into() }));
+    // The refresh is in the audit log now.
+    let out = pdauth(&daemon.socket, &["audit", "work", "--limit", "1"]).await;
+    assert!(out.stdout.contains("refreshed"), "{}", out.stdout);
+}
+
+#[tokio::test]
+async fn refresh_that_needs_a_login_exits_4() {
+    let daemon = FakeDaemon::start().await;
+    for profile in ["staging", "sandbox"] {
+        let out = pdauth(&daemon.socket, &["refresh", profile]).await;
+        assert_eq!(out.code, 4, "{profile}: {out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+        assert!(
+            out.stderr.contains(&format!("pdauth login {profile}")),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn refresh_failing_exits_1() {
+    let daemon = FakeDaemon::start_with(State {
+        refresh_error: Some("identity.pagerduty.com timed out".into()),
+        ..State::default()
+    })
+    .await;
+    let out = pdauth(&daemon.socket, &["refresh", "work"]).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("identity.pagerduty.com timed out"),
+        "{}",
+        out.stderr
+    );
+    let out = pdauth(&daemon.socket, &["refresh", "nope"]).await;
+    assert_eq!(out.code, 5, "{out:?}");
+    // The failure shows in status, compactly.
+    let out = pdauth(&daemon.socket, &["status"]).await;
+    assert!(out.stdout.contains("retry in"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("work: refresh attempt 1 failed: identity.pagerduty.com timed out"),
+        "{}",
+        out.stdout
+    );
+}
