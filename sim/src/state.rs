@@ -87,6 +87,8 @@ pub struct Counters {
     pub authorize_denials: u64,
     /// Requests that followed the `redirect` fault to `/oauth/token-moved`.
     pub token_moved_requests: u64,
+    /// Grants created by `/_sim/mint` (not token requests).
+    pub minted: u64,
 }
 
 impl AppState {

@@ -1,14 +1,19 @@
 //! The identity endpoints PagerDuty serves at `identity.pagerduty.com`: authorize (consent
-//! page and decision), token, revoke and the id_token JWKS.
+//! page and decision), token, revoke and the id_token JWKS; and the token minting behind
+//! the `/_sim/mint` hook, which shares their issuance code.
 
 mod authorize;
 mod client_auth;
+mod issue;
+mod mint;
 mod oauth_error;
 mod pages;
 mod revoke;
 mod scope;
 mod token;
 mod token_faults;
+
+pub use mint::{MintError, MintRequest, mint};
 
 use axum::Router;
 use axum::extract::State;

@@ -69,6 +69,11 @@ impl OAuthError {
     pub fn code(&self) -> &'static str {
         self.error
     }
+
+    /// The human-readable description.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
 }
 
 impl IntoResponse for OAuthError {

@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::client_auth;
+use super::issue::{Issued, issue};
 use super::oauth_error::OAuthError;
 use super::scope;
 use super::token_faults;
 use crate::faults::TokenFault;
 use crate::form::Params;
-use crate::grants::{GrantInfo, Lifetimes};
 use crate::state::{AppState, Shared};
 use crate::{random, reply};
 
@@ -44,14 +44,6 @@ impl Shape {
             omit_refresh: matches!(fault, Some(TokenFault::NoRefreshToken)),
         }
     }
-}
-
-/// Tokens issued by a successful request.
-struct Issued {
-    access_token: String,
-    refresh_token: Option<String>,
-    scope: String,
-    id_token: String,
 }
 
 /// `POST /oauth/token`.
@@ -139,7 +131,7 @@ fn process(
                 .auth
                 .redeem_code(code, &client.id, redirect_uri, verifier, state.clock.now())
                 .map_err(|e| OAuthError::invalid_grant(e.0))?;
-            mint_tokens(state, &grant, !shape.omit_refresh)?
+            issue(state, &grant, !shape.omit_refresh)?
         }
         GrantKind::RefreshToken => {
             let refresh_token = required("refresh_token")?;
@@ -161,7 +153,7 @@ fn process(
                 inner.auth.rotate_refresh(refresh_token);
             }
             drop(inner);
-            mint_tokens(state, &grant, rotate)?
+            issue(state, &grant, rotate)?
         }
         GrantKind::Other => {
             return Err(OAuthError::unsupported_grant_type(
@@ -170,52 +162,6 @@ fn process(
         }
     };
     Ok(success(state, &issued, shape))
-}
-
-/// Mints tokens for a grant and records them.
-fn mint_tokens(state: &AppState, grant: &GrantInfo, with_refresh: bool) -> Result<Issued, OAuthError> {
-    let (access_token, refresh_token) = random::token_pair(state.data.account.region.token_prefix())
-        .map_err(|e| OAuthError::server_error(e.to_string()))?;
-    let id_token = id_token(state, &grant.user_id, &grant.client_id)?;
-    let refresh_token = with_refresh.then_some(refresh_token);
-    let lifetimes = Lifetimes {
-        access: state.access_ttl,
-        refresh: state.refresh_ttl,
-    };
-    state.lock().auth.record_tokens(
-        grant.grant_id,
-        access_token.clone(),
-        refresh_token.clone(),
-        state.clock.now(),
-        lifetimes,
-    );
-    Ok(Issued {
-        access_token,
-        refresh_token,
-        scope: grant.scope.clone(),
-        id_token,
-    })
-}
-
-/// The signed id_token for `user_id` issued to `client_id`.
-pub fn id_token(state: &AppState, user_id: &str, client_id: &str) -> Result<String, OAuthError> {
-    let now = state.clock.unix_seconds();
-    let account = &state.data.account;
-    let claims = json!({
-        "iss": format!("{}/global/oauth/anonymous", state.base_url),
-        "aud": [client_id, state.base_url],
-        "sub": user_id,
-        "user_id": user_id,
-        "account_id": account.id,
-        "subdomain": account.subdomain,
-        "region": state.data.account.region.claim(),
-        "iat": now,
-        "exp": now + state.access_ttl.as_secs(),
-    });
-    state
-        .signer
-        .sign(&claims)
-        .map_err(|e| OAuthError::server_error(e.to_string()))
 }
 
 /// The JSON body of a successful answer.

@@ -15,8 +15,10 @@ async fn stats_count_what_happened() {
         json!({
             "token_requests": {"authorization_code": 0, "refresh_token": 0, "other": 0},
             "token_errors": 0, "revocations": 0, "api_requests": 0, "rate_limited": 0,
-            "authorize_approvals": 0, "authorize_denials": 0, "token_moved_requests": 0,
-            "live_access_tokens": 0, "live_refresh_tokens": 0, "pending_faults": {"token": 0, "api": 0}
+            "authorize_approvals": 0, "authorize_denials": 0, "token_moved_requests": 0, "minted": 0,
+            "live_access_tokens": 0, "live_refresh_tokens": 0,
+            "remembered": {"codes": 0, "grants": 0, "tokens": 0},
+            "pending_faults": {"token": 0, "api": 0}
         })
     );
 
@@ -42,6 +44,12 @@ async fn stats_count_what_happened() {
     assert_eq!(after["authorize_approvals"], 1);
     assert_eq!(after["live_access_tokens"], 1, "first access revoked, second live");
     assert_eq!(after["live_refresh_tokens"], 1, "first refresh rotated away");
+    assert_eq!(
+        after["remembered"],
+        json!({"codes": 1, "grants": 1, "tokens": 4}),
+        "dead tokens are remembered for introspection"
+    );
+    assert_eq!(after["minted"], 0);
 }
 
 #[tokio::test]
