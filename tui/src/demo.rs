@@ -1,18 +1,20 @@
 //! `pdauth demo`: a complete local setup in a private temporary directory:
-//! starts the PagerDuty sandbox and a daemon configured for it, runs the
-//! terminal UI with the sandbox approval offered, and stops both and removes
-//! the directory on the way out. Never touches the user's real daemon or
-//! config.
+//! starts the PagerDuty sandbox (on a free redirect port of its own, so demos
+//! can run side by side) and a daemon configured for it, runs the terminal UI
+//! with the sandbox approval offered, and stops both and removes the directory
+//! on the way out. Children die with `pdauth` even when it is killed outright,
+//! and directories left by such a demo are removed by the next one. Never
+//! touches the user's real daemon or config.
 
 pub mod approve;
 pub mod form;
 
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use pdauth_common::{Request, Response};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -24,8 +26,13 @@ use crate::client::Connection;
 use crate::exit::{self, CliError};
 use crate::runtime;
 
-/// Redirect port the sandbox registers for the demo client by default.
-pub const DEFAULT_REDIRECT_PORT: u16 = 8976;
+/// Prefix of the demo's temporary directories (and of kept logs).
+pub const DIR_PREFIX: &str = "pdauth-demo-";
+/// The file in a demo directory naming the process that owns it.
+const OWNER_FILE: &str = "owner";
+/// A demo directory without an owner file is left alone this long: its demo
+/// may be about to write it.
+const UNCLAIMED_GRACE: Duration = Duration::from_secs(600);
 /// How long the sandbox may take to print its URL.
 const SIM_DEADLINE: Duration = Duration::from_secs(10);
 /// How long the daemon may take to answer a ping.
@@ -69,13 +76,105 @@ impl Binaries {
     }
 }
 
-/// The redirect port: the sandbox's default when free, else any free one.
+/// A free loopback port for the demo's redirect URI. Always a random one:
+/// the demo's sandbox is private and is told which port to accept, so two
+/// demos never compete for the same callback port.
 pub fn pick_redirect_port() -> io::Result<u16> {
-    if std::net::TcpListener::bind(("127.0.0.1", DEFAULT_REDIRECT_PORT)).is_ok() {
-        return Ok(DEFAULT_REDIRECT_PORT);
-    }
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
     Ok(listener.local_addr()?.port())
+}
+
+/// The sandbox's `--client` registration for the demo profile.
+pub fn client_flag(redirect_port: u16) -> String {
+    format!("pdauth-demo=http://127.0.0.1:{redirect_port}/callback")
+}
+
+/// Have the kernel send SIGTERM to the child when this process dies, however
+/// it dies (`kill -9` included), so the sandbox and the daemon never outlive
+/// the demo. The signal is tied to the thread that spawns the child; the demo
+/// spawns from the thread that runs it to the end.
+#[allow(unsafe_code)]
+pub fn die_with_parent(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = rustix::process::getpid();
+    // SAFETY: the hook runs in the forked child before `exec`. It makes two
+    // async-signal-safe system calls (prctl, getppid) and builds an
+    // `io::Error` from an error kind, which does not allocate: no locks, no
+    // heap, nothing shared with the parent's other threads.
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))?;
+            // The parent may have died before the line above took effect.
+            if rustix::process::getppid() != Some(parent) {
+                return Err(io::ErrorKind::Other.into());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The kernel's start time of `pid` (clock ticks since boot), to tell a live
+/// owner from a reused pid; `None` when no such process exists.
+fn process_start_time(pid: i32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold
+    // spaces: state is field 3, start time field 22.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// `pid start_time` of this process, written into its demo directory.
+fn owner_record() -> String {
+    let pid = rustix::process::getpid().as_raw_nonzero().get();
+    format!("{pid} {}\n", process_start_time(pid).unwrap_or(0))
+}
+
+/// Whether the process recorded in an owner file still runs.
+fn owner_alive(record: &str) -> bool {
+    let mut parts = record.split_whitespace();
+    let (Some(pid), Some(start)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let (Ok(pid), Ok(start)) = (pid.parse::<i32>(), start.parse::<u64>()) else {
+        return false;
+    };
+    pid > 0 && process_start_time(pid) == Some(start)
+}
+
+/// Remove demo directories in `root` that belong to `uid` and whose demo is
+/// gone (killed before it could clean up). Directories of running demos,
+/// other users' directories, symlinks, kept logs and anything else are left
+/// alone. Returns the directories removed.
+pub fn remove_stale_dirs(root: &Path, uid: u32, unclaimed_grace: Duration) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = fs::read_dir(root) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with(DIR_PREFIX) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !meta.is_dir() || meta.uid() != uid {
+            continue;
+        }
+        let stale = match fs::read_to_string(path.join(OWNER_FILE)) {
+            Ok(record) => !owner_alive(&record),
+            Err(_) => meta
+                .modified()
+                .ok()
+                .and_then(|m| SystemTime::now().duration_since(m).ok())
+                .is_some_and(|age| age > unclaimed_grace),
+        };
+        if stale && fs::remove_dir_all(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
 }
 
 /// The daemon config for the demo profile against the sandbox at `base`.
@@ -136,13 +235,13 @@ impl Session {
     }
 
     async fn start_sim(&mut self, bins: &Binaries, redirect_port: u16) -> Result<String, CliError> {
-        let mut cmd = Command::new(&bins.sim);
-        cmd.arg("--addr").arg("127.0.0.1:0");
-        if redirect_port != DEFAULT_REDIRECT_PORT {
-            cmd.arg("--client")
-                .arg(format!("pdauth-demo=http://127.0.0.1:{redirect_port}/callback"));
-        }
-        let mut child = cmd
+        let mut cmd = std::process::Command::new(&bins.sim);
+        cmd.arg("--addr")
+            .arg("127.0.0.1:0")
+            .arg("--client")
+            .arg(client_flag(redirect_port));
+        die_with_parent(&mut cmd);
+        let mut child = Command::from(cmd)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(self.log("sim.log")?)
@@ -184,7 +283,9 @@ impl Session {
         fs::create_dir(&state)
             .and_then(|()| fs::set_permissions(&state, fs::Permissions::from_mode(0o700)))
             .map_err(|e| CliError::failure(format!("cannot create the demo state directory: {e}")))?;
-        let child = Command::new(&bins.daemon)
+        let mut cmd = std::process::Command::new(&bins.daemon);
+        die_with_parent(&mut cmd);
+        let child = Command::from(cmd)
             .arg("--config")
             .arg(self.path("config.toml"))
             .arg("--state-dir")
@@ -246,7 +347,7 @@ impl Session {
             }
         }
         let kept = tempfile::Builder::new()
-            .prefix("pdauth-demo-")
+            .prefix(DIR_PREFIX)
             .suffix(".log")
             .tempfile()
             .ok()?;
@@ -285,12 +386,16 @@ async fn terminate(child: &mut Child) {
 /// cleaned up.
 pub async fn run() -> Result<(), CliError> {
     let bins = Binaries::next_to_self()?;
+    let uid = rustix::process::geteuid().as_raw();
+    remove_stale_dirs(&std::env::temp_dir(), uid, UNCLAIMED_GRACE);
     let dir = tempfile::Builder::new()
-        .prefix("pdauth-demo-")
+        .prefix(DIR_PREFIX)
         .tempdir()
         .map_err(|e| CliError::failure(format!("cannot create a temporary directory: {e}")))?;
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700))
         .map_err(|e| CliError::failure(format!("cannot protect the temporary directory: {e}")))?;
+    fs::write(dir.path().join(OWNER_FILE), owner_record())
+        .map_err(|e| CliError::failure(format!("cannot write into the temporary directory: {e}")))?;
     let mut session = Session {
         dir,
         sim: None,
@@ -338,6 +443,79 @@ async fn start_and_run(session: &mut Session, bins: &Binaries) -> Result<(), Cli
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_redirect_port_is_random_and_registered() {
+        // The sandbox's default port, even when free, is not taken: two demos
+        // started together would both take it.
+        if let Ok(free) = std::net::TcpListener::bind(("127.0.0.1", 8976)) {
+            drop(free);
+            assert_ne!(pick_redirect_port().unwrap(), 8976);
+        }
+        let _held = std::net::TcpListener::bind(("127.0.0.1", 8976));
+        assert_ne!(pick_redirect_port().unwrap(), 0);
+        assert_eq!(client_flag(40123), "pdauth-demo=http://127.0.0.1:40123/callback");
+        let text = config_toml("http://127.0.0.1:4242", 40123);
+        assert!(text.contains("redirect_uri = \"http://127.0.0.1:40123/callback\""));
+    }
+
+    #[test]
+    fn children_die_with_the_thread_that_started_them() {
+        use std::os::unix::process::ExitStatusExt;
+        let mut child = std::thread::spawn(|| {
+            let mut cmd = std::process::Command::new("sleep");
+            cmd.arg("30");
+            die_with_parent(&mut cmd);
+            cmd.spawn().expect("start sleep")
+        })
+        .join()
+        .unwrap();
+        // The spawning thread is gone, as the whole process would be after a
+        // kill -9: the kernel ends the child.
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    }
+
+    #[test]
+    fn stale_demo_directories_are_removed_live_ones_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let uid = rustix::process::geteuid().as_raw();
+        let make = |name: &str, owner: Option<&str>| {
+            let dir = root.path().join(name);
+            fs::create_dir(&dir).unwrap();
+            fs::write(dir.join("config.toml"), "x").unwrap();
+            if let Some(owner) = owner {
+                fs::write(dir.join(OWNER_FILE), owner).unwrap();
+            }
+            dir
+        };
+        let live = make("pdauth-demo-live", Some(&owner_record()));
+        let mut dead_child = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = dead_child.id();
+        dead_child.wait().unwrap();
+        let dead = make("pdauth-demo-dead", Some(&format!("{dead_pid} 12345\n")));
+        let me = rustix::process::getpid().as_raw_nonzero().get();
+        let reused = make("pdauth-demo-reused", Some(&format!("{me} 1\n")));
+        let garbled = make("pdauth-demo-garbled", Some("not a pid"));
+        let unclaimed = make("pdauth-demo-unclaimed", None);
+        let other = make("something-else", Some("1 1"));
+        let log = root.path().join("pdauth-demo-x.log");
+        fs::write(&log, "logs").unwrap();
+
+        let mut removed = remove_stale_dirs(root.path(), uid, Duration::from_secs(600));
+        removed.sort();
+        let mut expected = vec![dead, garbled, reused];
+        expected.sort();
+        assert_eq!(removed, expected);
+        assert!(live.exists() && unclaimed.exists() && other.exists() && log.exists());
+
+        // Unclaimed for longer than the grace period: removed too.
+        let removed = remove_stale_dirs(root.path(), uid, Duration::ZERO);
+        assert_eq!(removed, vec![unclaimed]);
+        // Another user's directories are never touched.
+        assert!(remove_stale_dirs(root.path(), uid + 1, Duration::ZERO).is_empty());
+        assert!(live.exists());
+    }
 
     #[test]
     fn config_names_every_endpoint() {

@@ -372,3 +372,121 @@ fn real_demo_logs_in_with_terminal_approval_and_revokes() {
     tmux.keys(&["q"]);
     tmux.assert_exited_cleanly();
 }
+
+/// Pids of the processes whose parent is `parent`, with their command names.
+fn children_of(parent: i32) -> Vec<(i32, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_string();
+        let ppid = stat[close + 1..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<i32>().ok());
+        if ppid == Some(parent) {
+            out.push((pid, comm));
+        }
+    }
+    out
+}
+
+/// Whether `pid` still runs (a zombie does not).
+fn running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rfind(')').map(|i| stat[i + 1..].trim_start().starts_with('Z')))
+        .is_some_and(|zombie| !zombie)
+}
+
+fn wait_until(what: &str, pred: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !pred() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn killed_demo_takes_its_children_along_and_the_next_demo_cleans_up() {
+    let test = "killed_demo_takes_its_children_along_and_the_next_demo_cleans_up";
+    if !should_run(test) || !demo_binaries_built(test) {
+        return;
+    }
+    let first = Tmux::start_args("demo");
+    first.wait_for("the demo profile", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
+    });
+    let shell: i32 = first.pane("#{pane_pid}").parse().unwrap();
+    let pdauth = children_of(shell)
+        .into_iter()
+        .find(|(_, comm)| comm == "pdauth")
+        .map(|(pid, _)| pid)
+        .expect("pdauth under the pane's shell");
+    let kids = children_of(pdauth);
+    let mut names: Vec<&str> = kids.iter().map(|(_, c)| c.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["pdauth-sim", "pdauthd"], "{kids:?}");
+    let daemon = kids.iter().find(|(_, c)| c == "pdauthd").unwrap().0;
+    let cmdline = std::fs::read(format!("/proc/{daemon}/cmdline")).unwrap();
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let state = args
+        .iter()
+        .position(|a| a == "--state-dir")
+        .map(|i| PathBuf::from(&args[i + 1]));
+    let demo_dir = state
+        .and_then(|s| s.parent().map(Path::to_path_buf))
+        .expect("the demo directory");
+    assert!(demo_dir.exists());
+
+    let pid = rustix::process::Pid::from_raw(pdauth).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).unwrap();
+    wait_until("the sandbox and the daemon to die with pdauth", || {
+        kids.iter().all(|(pid, _)| !running(*pid))
+    });
+    assert!(demo_dir.exists(), "kill -9 leaves the directory behind");
+
+    let second = Tmux::start_args("demo");
+    second.wait_for("the second demo", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
+    });
+    assert!(!demo_dir.exists(), "the next demo removed {}", demo_dir.display());
+    second.keys(&["q"]);
+    second.assert_exited_cleanly();
+}
+
+#[test]
+fn two_demos_side_by_side_both_log_in() {
+    let test = "two_demos_side_by_side_both_log_in";
+    if !should_run(test) || !demo_binaries_built(test) {
+        return;
+    }
+    let demos = [Tmux::start_args("demo"), Tmux::start_args("demo")];
+    for demo in &demos {
+        demo.wait_for("the demo profile", |s| {
+            s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
+        });
+        demo.keys(&["l"]);
+        demo.wait_for("the login dialog", |s| s.contains("Waiting for approval"));
+    }
+    for demo in &demos {
+        demo.keys(&["a"]);
+    }
+    for demo in &demos {
+        demo.wait_for("the profile valid", |s| {
+            s.lines().any(|l| l.contains("demo") && l.contains("valid"))
+        });
+        demo.keys(&["q"]);
+        demo.assert_exited_cleanly();
+    }
+}
