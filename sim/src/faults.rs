@@ -30,6 +30,11 @@ pub enum TokenFault {
     UppercaseBearer,
     /// Sleep, then normal processing.
     Delay { ms: u64 },
+    /// Normal processing (committed at once), then sleep before answering.
+    DelayAfter { ms: u64 },
+    /// Normal processing (committed at once), then sleep (possibly zero) and close the
+    /// connection without any HTTP answer.
+    DropAfter { ms: u64 },
     /// A 302 to `/oauth/token-moved`.
     Redirect,
     /// The given status with an OAuth error body.
@@ -45,7 +50,12 @@ impl TokenFault {
     pub fn processes_normally(&self) -> bool {
         matches!(
             self,
-            Self::ExpiresInString | Self::NoRefreshToken | Self::UppercaseBearer | Self::Delay { .. }
+            Self::ExpiresInString
+                | Self::NoRefreshToken
+                | Self::UppercaseBearer
+                | Self::Delay { .. }
+                | Self::DelayAfter { .. }
+                | Self::DropAfter { .. }
         )
     }
 }
@@ -71,7 +81,7 @@ pub struct FaultRequest {
     pub mode: String,
     /// How many requests it applies to (default 1).
     pub times: Option<u32>,
-    /// Delay for `delay`.
+    /// Delay for `delay` and `delay_after` (required) and `drop_after` (default 0).
     pub delay_ms: Option<u64>,
     /// HTTP status for `html`, `empty` and `status`.
     pub status: Option<u16>,
@@ -100,7 +110,7 @@ impl FaultRequest {
 
     fn delay(&self) -> Result<u64, String> {
         match self.delay_ms {
-            None => Err("mode `delay` needs `delay_ms`".into()),
+            None => Err(format!("mode `{}` needs `delay_ms`", self.mode)),
             Some(ms) if ms > MAX_DELAY_MS => Err(format!("`delay_ms` must be at most {MAX_DELAY_MS}")),
             Some(ms) => Ok(ms),
         }
@@ -142,6 +152,10 @@ impl FaultRequest {
             "no_refresh_token" => TokenFault::NoRefreshToken,
             "uppercase_bearer" => TokenFault::UppercaseBearer,
             "delay" => TokenFault::Delay { ms: self.delay()? },
+            "delay_after" => TokenFault::DelayAfter { ms: self.delay()? },
+            "drop_after" => TokenFault::DropAfter {
+                ms: if self.delay_ms.is_some() { self.delay()? } else { 0 },
+            },
             "redirect" => TokenFault::Redirect,
             "status" => TokenFault::Status {
                 status: self.status_or(503)?,
@@ -151,7 +165,8 @@ impl FaultRequest {
             other => {
                 return Err(format!(
                     "unknown token fault mode `{other}`; expected one of error_with_200, html, empty, truncated, \
-                     expires_in_string, no_refresh_token, uppercase_bearer, delay, redirect, status"
+                     expires_in_string, no_refresh_token, uppercase_bearer, delay, delay_after, drop_after, \
+                     redirect, status"
                 ));
             }
         })
@@ -263,6 +278,24 @@ mod tests {
             Ok(ApiFault::TooManyWithoutHeaders)
         );
         assert!(request(r#"{"mode":"delay"}"#).token_fault().is_err());
+        assert!(request(r#"{"mode":"delay_after"}"#).token_fault().is_err());
+        assert_eq!(
+            request(r#"{"mode":"delay_after","delay_ms":250}"#).token_fault(),
+            Ok(TokenFault::DelayAfter { ms: 250 })
+        );
+        assert_eq!(
+            request(r#"{"mode":"drop_after"}"#).token_fault(),
+            Ok(TokenFault::DropAfter { ms: 0 })
+        );
+        assert_eq!(
+            request(r#"{"mode":"drop_after","delay_ms":40}"#).token_fault(),
+            Ok(TokenFault::DropAfter { ms: 40 })
+        );
+        assert!(
+            request(r#"{"mode":"drop_after","delay_ms":999999}"#)
+                .token_fault()
+                .is_err()
+        );
         assert!(request(r#"{"mode":"bogus"}"#).token_fault().is_err());
         assert!(request(r#"{"mode":"html","status":99}"#).token_fault().is_err());
         assert!(request(r#"{"mode":"html","times":0}"#).times().is_err());

@@ -738,7 +738,11 @@ mod tests {
         let summary = store.grants(now);
         assert_eq!(summary.len(), 1);
         assert_eq!(
-            (summary[0].refresh_rotations, summary[0].current_refresh_token.as_deref(), summary[0].live),
+            (
+                summary[0].refresh_rotations,
+                summary[0].current_refresh_token.as_deref(),
+                summary[0].live
+            ),
             (1, Some("r2"), true)
         );
 
@@ -768,7 +772,11 @@ mod tests {
         assert_eq!(store.revoke("r1", "app"), Ok(Revoked::Grant));
         assert!(store.authenticate("a2", now).is_none());
         assert_eq!(store.revoke("r1", "app"), Ok(Revoked::Unknown));
-        assert_eq!(store.revoke("r1", "other"), Ok(Revoked::Unknown), "dead tokens are nobody's");
+        assert_eq!(
+            store.revoke("r1", "other"),
+            Ok(Revoked::Unknown),
+            "dead tokens are nobody's"
+        );
         assert_eq!(store.live_counts(now), (0, 0));
     }
 
@@ -850,7 +858,13 @@ mod tests {
         for (i, refresh) in refresh_tokens.iter().enumerate() {
             let grant = store.check_refresh(refresh, "app", later).expect("live refresh token");
             store.rotate_refresh(refresh);
-            store.record_tokens(grant.grant_id, format!("a{i}'"), Some(format!("r{i}'")), later, lifetimes());
+            store.record_tokens(
+                grant.grant_id,
+                format!("a{i}'"),
+                Some(format!("r{i}'")),
+                later,
+                lifetimes(),
+            );
         }
         assert_eq!(store.live_counts(later), (2 * GRANTS, GRANTS));
         assert_eq!(store.pending_deadlines(), store.remembered().tokens);
@@ -863,7 +877,11 @@ mod tests {
                 .iter()
                 .all(|g| g.current_refresh_token.as_deref().is_some_and(|t| t.ends_with('\'')))
         );
-        assert!(refresh_tokens.iter().all(|t| state(&store, t, later) == Some(TokenState::Rotated)));
+        assert!(
+            refresh_tokens
+                .iter()
+                .all(|t| state(&store, t, later) == Some(TokenState::Rotated))
+        );
 
         // Presenting a spent token revokes only its own grant.
         assert!(store.check_refresh(&refresh_tokens[0], "app", later).is_err());

@@ -268,7 +268,9 @@ async fn mint(State(state): State<Shared>, body: Body) -> Response {
     match work.await {
         Ok(Ok(body)) => reply::no_store(reply::raw_json(StatusCode::OK, body)),
         Ok(Err(MintError::BadRequest(message))) => bad_request(message),
-        Ok(Err(MintError::Server(message))) => reply::json(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": message})),
+        Ok(Err(MintError::Server(message))) => {
+            reply::json(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": message}))
+        }
         Err(error) => reply::json(
             StatusCode::INTERNAL_SERVER_ERROR,
             &json!({"error": format!("minting stopped: {error}")}),

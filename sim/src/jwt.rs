@@ -154,19 +154,30 @@ mod tests {
             .expect("signature verifies");
 
         assert_eq!(
-            signer.sign(&json!({"sub": "PABC123", "iat": 1, "exp": 2})).expect("sign"),
+            signer
+                .sign(&json!({"sub": "PABC123", "iat": 1, "exp": 2}))
+                .expect("sign"),
             token,
             "deterministic, whether cached or not"
         );
         let uncached = JwtSigner::sandbox().expect("embedded key loads");
         assert_eq!(
-            uncached.sign(&json!({"sub": "PABC123", "iat": 1, "exp": 2})).expect("sign"),
+            uncached
+                .sign(&json!({"sub": "PABC123", "iat": 1, "exp": 2}))
+                .expect("sign"),
             token,
             "a fresh signer produces the cached token: signing is deterministic"
         );
-        let other = signer.sign(&json!({"sub": "PABC123", "iat": 1, "exp": 3})).expect("sign");
+        let other = signer
+            .sign(&json!({"sub": "PABC123", "iat": 1, "exp": 3}))
+            .expect("sign");
         assert_ne!(other, token);
-        assert_eq!(signer.sign(&json!({"sub": "PABC123", "iat": 1, "exp": 3})).expect("sign"), other);
+        assert_eq!(
+            signer
+                .sign(&json!({"sub": "PABC123", "iat": 1, "exp": 3}))
+                .expect("sign"),
+            other
+        );
 
         let tampered = format!("{}.{}", parts[0], URL_SAFE_NO_PAD.encode(r#"{"sub":"PEVIL00"}"#));
         assert!(verifier.verify(tampered.as_bytes(), &signature).is_err());

@@ -63,21 +63,67 @@
 //!
 //! * `GET /_sim/stats`: `{"token_requests":{"authorization_code":n,"refresh_token":n,"other":n},
 //!   "token_errors":n,"revocations":n,"api_requests":n,"rate_limited":n,"authorize_approvals":n,
-//!   "authorize_denials":n,"token_moved_requests":n,"live_access_tokens":n,
-//!   "live_refresh_tokens":n,"pending_faults":{"token":n,"api":n}}`.
-//! * `POST /_sim/revoke-all`: every token dies; `{"revoked": n}` (live tokens killed).
+//!   "authorize_denials":n,"token_moved_requests":n,"minted":n,"live_access_tokens":n,
+//!   "live_refresh_tokens":n,"remembered":{"codes":n,"grants":n,"tokens":n},
+//!   "pending_faults":{"token":n,"api":n}}`. Live counts are kept as tokens come and go, so
+//!   this never scans; `remembered` counts what is kept, live or not (see below).
+//! * `POST /_sim/revoke-all`: every grant is revoked; `{"revoked": n}` (live tokens killed).
 //! * `POST /_sim/faults/token` with `{"mode", "times"?, "delay_ms"?, "status"?, "error"?,
 //!   "error_description"?}` queues a fault for the next `times` (default 1) token requests:
-//!   `error_with_200`, `html` (status default 502), `empty` (default 200), `truncated`,
-//!   `expires_in_string`, `no_refresh_token` (no rotation either), `uppercase_bearer`,
-//!   `delay`, `redirect` (302 to `/oauth/token-moved`, which answers a decoy success),
-//!   `status` (default 503 with `error`, default `temporarily_unavailable`). Only `delay`,
-//!   `expires_in_string`, `no_refresh_token` and `uppercase_bearer` consume codes or tokens.
+//!   - answers that replace processing (nothing is consumed): `error_with_200`, `html`
+//!     (status default 502), `empty` (default 200), `truncated`, `redirect` (302 to
+//!     `/oauth/token-moved`, which answers a decoy success), `status` (default 503 with
+//!     `error`, default `temporarily_unavailable`);
+//!   - normal processing with an odd answer: `expires_in_string`, `no_refresh_token` (no
+//!     rotation either), `uppercase_bearer`;
+//!   - timing: `delay` sleeps `delay_ms` (required) and then processes; a client that gives
+//!     up during the sleep makes hyper drop the request, so nothing is consumed.
+//!     `delay_after` processes first — the code is spent, the refresh token rotated, the new
+//!     tokens recorded, all before the first await — then sleeps `delay_ms` (required) and
+//!     answers. `drop_after` processes the same way, sleeps `delay_ms` (default 0), then
+//!     closes the connection without sending a byte of HTTP (TCP FIN, or no TLS
+//!     close_notify). With both, a client that gets no answer (timeout, closed connection)
+//!     leaves the new state in place: the refresh token it presented is rotated (presenting
+//!     it again is reuse and revokes the grant) and the unseen tokens are current, exactly
+//!     as if the client crashed between receiving the answer and saving it. Errors (an
+//!     unknown token, say) are processed and counted the same way, then delayed or dropped.
 //! * `POST /_sim/faults/api` likewise for the REST API: `html_401`, `status` (default 500),
 //!   `429_no_headers`, `delay`. `POST /_sim/faults/clear` drops all queued faults.
 //! * `GET /_sim/clients`: `{"clients":[{"client_id","redirect_uris","confidential"}]}`.
 //! * `POST /_sim/clock/advance` with `{"seconds": n}`: moves the sandbox's clock forward
 //!   (codes, tokens and rate windows expire without waiting).
+//! * `POST /_sim/introspect` with `{"token": "..."}` (RFC 7662-like): `{"active": bool,
+//!   "kind": "access"|"refresh"|"unknown", "state": "live"|"rotated"|"revoked"|"expired"|
+//!   "unknown", "client_id", "user_id", "grant_id", "scope", "expires_at"}` (`expires_at` in
+//!   Unix seconds of the sandbox clock; the last five are `null` for unknown tokens).
+//!   `active` is `state == "live"`. A revoked grant makes all its tokens `revoked`, which
+//!   wins over `rotated`, which wins over `expired`. Tokens are remembered until an hour
+//!   after they expire, then `unknown`.
+//! * `GET /_sim/grants`: `{"grants": [{"grant_id", "client_id", "user_id", "live",
+//!   "refresh_rotations", "current_refresh_token_suffix"}]}`, oldest first. `live`: not
+//!   revoked and some token still usable; `refresh_rotations`: refresh tokens exchanged for
+//!   new ones; the suffix is the last six characters of the refresh token issued last (`null`
+//!   if none was), so a test can compare it with a stored token without printing it.
+//! * `POST /_sim/mint` with `{"client_id", "user_id"?, "scope"?, "count"?}`: creates
+//!   `count` (1..=20000, default 1) independent grants for a registered client and a seeded
+//!   user (default the first, the owner), scope granted as authorization would (default
+//!   `read write`, so `openid read write`), and answers `{"tokens": [{"access_token",
+//!   "refresh_token", "expires_in", "scope", "id_token"}]}` — the tokens a completed
+//!   authorization-code exchange returns, with the same lifetimes and id_token claims.
+//!   Counted as `minted`, not as token requests; faults do not apply. 400 `{"error"}` for an
+//!   unknown client or user or a bad count.
+//!
+//! Hooks answer 400 `{"error": "..."}` for malformed JSON or unknown fields.
+//!
+//! # Scale
+//!
+//! Token, refresh, revoke and API lookups are hash-map accesses keyed by the token, code or
+//! grant id. Expiry and forgetting run off a deadline heap drained on writes and before
+//! counts are read, so each token is touched a constant number of times in its life;
+//! revoking a grant is O(1). Codes and tokens are forgotten an hour after they expire, so
+//! a long benchmark stays bounded by its token lifetimes. id_tokens are deterministic
+//! (RS256 with PKCS#1 v1.5) and cached per claims, so thousands of grants for one user
+//! within a second cost one signature.
 //!
 //! # Library use
 //!

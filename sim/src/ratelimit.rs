@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 /// Length of one rate-limit window.
 pub const WINDOW: Duration = Duration::from_secs(60);
 
-/// Windows kept before expired ones are dropped.
+/// Windows kept before expired ones are first dropped.
 const PRUNE_ABOVE: usize = 4096;
 
 struct Window {
@@ -28,17 +28,29 @@ pub struct Verdict {
     pub reset_secs: u64,
 }
 
-/// Request counts per key (an access token).
-#[derive(Default)]
+/// Request counts per key (an access token). Expired windows are dropped whenever the map
+/// has doubled since the last time, so with many live tokens a request costs amortised
+/// O(1), not a scan of every window.
 pub struct RateLimiter {
     windows: HashMap<String, Window>,
+    prune_above: usize,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self {
+            windows: HashMap::new(),
+            prune_above: PRUNE_ABOVE,
+        }
+    }
 }
 
 impl RateLimiter {
     /// Charges one request to `key`.
     pub fn charge(&mut self, key: &str, limit: u32, now: SystemTime) -> Verdict {
-        if self.windows.len() > PRUNE_ABOVE {
+        if self.windows.len() > self.prune_above {
             self.windows.retain(|_, w| is_current(w, now));
+            self.prune_above = PRUNE_ABOVE.max(2 * self.windows.len());
         }
         let window = self
             .windows
@@ -85,5 +97,27 @@ mod tests {
         assert!(limiter.charge("other", 2, t0).allowed, "budgets are per key");
         let later = limiter.charge("t", 2, t0 + WINDOW);
         assert_eq!((later.allowed, later.remaining), (true, 1));
+    }
+
+    #[test]
+    fn many_live_keys_are_not_rescanned_on_every_request() {
+        let mut limiter = RateLimiter::default();
+        let t0 = SystemTime::now();
+        for i in 0..3 * PRUNE_ABOVE {
+            assert!(limiter.charge(&format!("k{i}"), 10, t0).allowed);
+        }
+        assert_eq!(limiter.windows.len(), 3 * PRUNE_ABOVE);
+        assert!(
+            limiter.prune_above >= 2 * PRUNE_ABOVE,
+            "the threshold grew with the live windows: {}",
+            limiter.prune_above
+        );
+        // A minute later every window is stale: the next prune drops them all.
+        let later = t0 + WINDOW;
+        for i in 0..3 * PRUNE_ABOVE {
+            limiter.charge(&format!("n{i}"), 10, later);
+        }
+        assert!(limiter.windows.len() < 4 * PRUNE_ABOVE, "stale windows were dropped");
+        assert_eq!(limiter.charge("k0", 10, later).remaining, 9, "a stale window restarts");
     }
 }

@@ -1,18 +1,23 @@
 //! The HTTP/1.1 server loop: accepts TCP connections (optionally wrapping them in TLS),
 //! serves each with hyper under timeouts and a header size cap, and drains connections
-//! gracefully when told to stop.
+//! gracefully when told to stop. Every request carries a [`ConnectionDrop`] so a handler
+//! can have its connection closed without any answer (the `drop_after` fault).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::Request;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
 
 /// Time a client gets to send request headers or finish a TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -20,6 +25,20 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest buffered request head.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Closes the connection a request arrived on, without answering it. Found in every
+/// request's extensions.
+#[derive(Clone, Debug)]
+pub struct ConnectionDrop(Arc<Notify>);
+
+impl ConnectionDrop {
+    /// Asks the connection loop to drop the connection. The handler must then never
+    /// complete (await a pending future): a response it returned could still be written
+    /// before the connection loop acts. In-flight requests on that connection die with it.
+    pub fn trigger(&self) {
+        self.0.notify_one();
+    }
+}
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains connections.
 pub async fn run(
@@ -84,7 +103,13 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(HANDSHAKE_TIMEOUT)
         .max_buf_size(MAX_HEAD_BYTES);
-    let conn = builder.serve_connection(io, TowerToHyperService::new(router));
+    let dropper = ConnectionDrop(Arc::new(Notify::new()));
+    let dropped = Arc::clone(&dropper.0);
+    let service = router.map_request(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(dropper.clone());
+        request
+    });
+    let conn = builder.serve_connection(io, TowerToHyperService::new(service));
     tokio::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => {
@@ -92,9 +117,13 @@ where
                 tracing::debug!(%error, "connection ended with an error");
             }
         }
+        () = dropped.notified() => tracing::debug!("connection dropped without an answer"),
         _ = stop.changed() => {
             conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                () = dropped.notified() => tracing::debug!("connection dropped without an answer"),
+            }
         }
     }
 }

@@ -40,7 +40,9 @@ pub enum MintError {
 pub fn mint(state: &AppState, request: &MintRequest) -> Result<Vec<Issued>, MintError> {
     let count = request.count.unwrap_or(1);
     if !(1..=MAX_MINT).contains(&count) {
-        return Err(MintError::BadRequest(format!("`count` must be between 1 and {MAX_MINT}")));
+        return Err(MintError::BadRequest(format!(
+            "`count` must be between 1 and {MAX_MINT}"
+        )));
     }
     if state.clients.get(&request.client_id).is_none() {
         return Err(MintError::BadRequest(format!(

@@ -1,9 +1,15 @@
 //! `POST /oauth/token`: the authorization-code and refresh-token grants, with PagerDuty's
 //! response shape and an RS256 id_token. Injected faults are applied first (see
 //! `token_faults.rs`); only the faults that answer normally consume codes or tokens.
+//!
+//! Processing never awaits: once the body is read, codes are spent, refresh tokens rotated
+//! and new tokens recorded before the first await that follows. hyper may drop a handler
+//! whose client went away, but only at an await, so `delay_after` and `drop_after` always
+//! leave the new state behind.
 
 use std::time::Duration;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -17,6 +23,7 @@ use super::scope;
 use super::token_faults;
 use crate::faults::TokenFault;
 use crate::form::Params;
+use crate::server::ConnectionDrop;
 use crate::state::{AppState, Shared};
 use crate::{random, reply};
 
@@ -47,7 +54,12 @@ impl Shape {
 }
 
 /// `POST /oauth/token`.
-pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Response {
+pub async fn token(
+    State(state): State<Shared>,
+    connection: Option<Extension<ConnectionDrop>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let raw = reply::read_body(body).await;
     let is_form = reply::is_form(&headers);
     let params = raw.as_ref().ok().filter(|_| is_form).map(|raw| Params::parse(raw));
@@ -79,6 +91,7 @@ pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Body) 
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
 
+    // From here to the end of `answer`, no await: the outcome is committed in one go.
     let outcome = match (raw, params) {
         (Err(_), _) => Err(OAuthError::invalid_request(
             "request body larger than 64 KiB or not received in time",
@@ -89,13 +102,40 @@ pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Body) 
         (Ok(_), Some(Err(e))) => Err(OAuthError::invalid_request(format!("malformed form body: {e}"))),
         (Ok(_), Some(Ok(params))) => process(&state, &headers, &params, kind, Shape::from_fault(fault.as_ref())),
     };
-    match outcome {
+    let answer = match outcome {
         Ok(response) => response,
         Err(error) => {
             state.lock().counters.token_errors += 1;
             tracing::debug!(error = error.code(), "token request refused");
             error.into_response()
         }
+    };
+
+    match fault {
+        Some(TokenFault::DelayAfter { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            answer
+        }
+        Some(TokenFault::DropAfter { ms }) => {
+            if ms > 0 {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            drop_connection(connection).await
+        }
+        _ => answer,
+    }
+}
+
+/// Closes the connection without an answer; never completes when that is possible.
+async fn drop_connection(connection: Option<Extension<ConnectionDrop>>) -> Response {
+    match connection {
+        Some(Extension(connection)) => {
+            connection.trigger();
+            std::future::pending::<Response>().await
+        }
+        // Only the sandbox's own server loop can drop connections; served any other way,
+        // say so instead of hanging.
+        None => OAuthError::server_error("drop_after: this connection cannot be dropped").into_response(),
     }
 }
 

@@ -69,7 +69,9 @@ pub fn respond(state: &AppState, fault: &TokenFault) -> Option<Response> {
         TokenFault::ExpiresInString
         | TokenFault::NoRefreshToken
         | TokenFault::UppercaseBearer
-        | TokenFault::Delay { .. } => {
+        | TokenFault::Delay { .. }
+        | TokenFault::DelayAfter { .. }
+        | TokenFault::DropAfter { .. } => {
             return None;
         }
     })

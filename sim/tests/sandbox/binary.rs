@@ -4,7 +4,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -107,6 +107,8 @@ async fn bad_flags_exit_with_status_2() {
         &["--region", "mars"],
         &["--rate-limit", "0"],
         &["--code-ttl", "0"],
+        &["--access-ttl", "0"],
+        &["--refresh-ttl", "0"],
         &["--subdomain", "Not_Valid"],
         &["--client", "app=http://h/a", "--client", "app=http://h/b=secret"],
         &["--addr", "nowhere"],
@@ -116,4 +118,115 @@ async fn bad_flags_exit_with_status_2() {
         assert!(output.stdout.is_empty(), "nothing on stdout for {args:?}");
         assert!(!output.stderr.is_empty(), "an explanation on stderr for {args:?}");
     }
+}
+
+/// POSTs JSON to the binary and returns the status and JSON body.
+async fn post_json(url: String, body: Value) -> (StatusCode, Value) {
+    let response = http().post(url).json(&body).send().await.expect("reachable");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A refresh-token grant for the default client against the binary.
+async fn refresh_at(base: &str, token: String) -> (StatusCode, Value) {
+    let response = http()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", pdauth_sim::DEFAULT_CLIENT_ID),
+            ("refresh_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token endpoint");
+    (response.status(), response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn one_second_tokens_and_refresh_ttl_follow_the_sandbox_clock() {
+    let (mut child, base) = spawn(&["--access-ttl", "1", "--refresh-ttl", "10"]).await;
+    let advance = |seconds: u64| post_json(format!("{base}/_sim/clock/advance"), json!({ "seconds": seconds }));
+    let refresh = |token: String| refresh_at(&base, token);
+    let introspect = |token: String| post_json(format!("{base}/_sim/introspect"), json!({ "token": token }));
+    let text = |v: &Value, name: &str| v[name].as_str().expect(name).to_owned();
+
+    let (status, body) = post_json(format!("{base}/_sim/mint"), json!({"client_id": "pdauth-demo"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let tokens = body["tokens"][0].clone();
+    assert_eq!(tokens["expires_in"], 1);
+    let claims = crate::common::jwt_claims(&text(&tokens, "id_token"));
+    assert_eq!(
+        claims["exp"].as_u64().zip(claims["iat"].as_u64()).map(|(e, i)| e - i),
+        Some(1)
+    );
+    let (_, seen) = introspect(text(&tokens, "refresh_token")).await;
+    let (_, access) = introspect(text(&tokens, "access_token")).await;
+    let lifetime = seen["expires_at"]
+        .as_u64()
+        .zip(access["expires_at"].as_u64())
+        .map(|(r, a)| r - a);
+    assert_eq!(lifetime, Some(9), "refresh lives 10 s, access 1 s");
+
+    assert_eq!(advance(1).await.0, StatusCode::OK);
+    let response = http()
+        .get(format!("{base}/users/me"))
+        .bearer_auth(text(&tokens, "access_token"))
+        .send()
+        .await
+        .expect("users/me");
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "a one-second access token expired"
+    );
+    assert_eq!(introspect(text(&tokens, "access_token")).await.1["state"], "expired");
+
+    let (status, renewed) = refresh(text(&tokens, "refresh_token")).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the refresh token outlives the access token: {renewed}"
+    );
+    assert_eq!(renewed["expires_in"], 1);
+
+    assert_eq!(advance(10).await.0, StatusCode::OK);
+    let (status, body) = refresh(text(&renewed, "refresh_token")).await;
+    assert_eq!(
+        (status, body["error"].as_str(), body["error_description"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_grant"),
+            Some("refresh token expired")
+        )
+    );
+    let (_, seen) = introspect(text(&renewed, "refresh_token")).await;
+    assert_eq!(
+        (seen["state"].as_str(), seen["active"].as_bool()),
+        (Some("expired"), Some(false))
+    );
+    let stats: Value = http()
+        .get(format!("{base}/_sim/stats"))
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (
+            stats["live_access_tokens"].as_u64(),
+            stats["live_refresh_tokens"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    let grants: Value = http()
+        .get(format!("{base}/_sim/grants"))
+        .send()
+        .await
+        .expect("grants")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(grants["grants"][0]["live"], false, "nothing usable is left");
+    child.kill().await.expect("killed");
 }

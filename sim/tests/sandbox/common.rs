@@ -222,3 +222,52 @@ pub async fn fault(sim: &RunningSim, kind: &str, body: Value) -> reqwest::Respon
         .await
         .expect("fault hook")
 }
+
+/// `POST /_sim/introspect` for `token`.
+pub async fn introspect(sim: &RunningSim, token: &str) -> Value {
+    let response = http()
+        .post(sim.url("/_sim/introspect"))
+        .json(&serde_json::json!({ "token": token }))
+        .send()
+        .await
+        .expect("introspect");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("introspect json")
+}
+
+/// `GET /_sim/grants`, the list itself.
+pub async fn grants(sim: &RunningSim) -> Vec<Value> {
+    let body: Value = http()
+        .get(sim.url("/_sim/grants"))
+        .send()
+        .await
+        .expect("grants")
+        .json()
+        .await
+        .expect("grants json");
+    body["grants"].as_array().expect("a grant list").clone()
+}
+
+/// `POST /_sim/mint`; returns the status and the body as JSON (Null if not JSON).
+pub async fn mint(sim: &RunningSim, body: Value) -> (StatusCode, Value) {
+    let response = http()
+        .post(sim.url("/_sim/mint"))
+        .json(&body)
+        .send()
+        .await
+        .expect("mint");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The last six characters of a token, as `/_sim/grants` shows them.
+pub fn suffix(token: &str) -> &str {
+    &token[token.len().saturating_sub(6)..]
+}
+
+/// The claims of a JWT, unverified.
+pub fn jwt_claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("claims JSON")
+}
