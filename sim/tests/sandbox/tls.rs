@@ -58,3 +58,95 @@ async fn https_with_the_written_ca_and_refusal_without_it() {
     let plain_answer = http().get(format!("{plain}/users/me")).send().await;
     assert!(plain_answer.is_err(), "plain HTTP on the TLS port is not served");
 }
+
+/// Walks the consent page with `client` and returns `(code, verifier)`.
+async fn approved_code_with(client: &reqwest::Client, sim: &pdauth_sim::RunningSim) -> (String, String) {
+    let (verifier, challenge) = pkce();
+    let query = encode(&authorize_params(&challenge, "read", "st"));
+    let page = client
+        .get(sim.url(&format!("/oauth/authorize?{query}")))
+        .send()
+        .await
+        .expect("authorize")
+        .text()
+        .await
+        .expect("page");
+    let mut form = hidden_fields(&page);
+    form.push(("user_id".into(), user_ids(&page).remove(0)));
+    form.push(("decision".into(), "approve".into()));
+    let answer = client
+        .post(sim.url("/oauth/authorize"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&form))
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(answer.status(), StatusCode::FOUND);
+    (location_param(&answer, "code").expect("code"), verifier)
+}
+
+/// `drop_after` closes TLS connections too (no close_notify), after committing the rotation.
+#[tokio::test]
+async fn drop_after_closes_tls_connections_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sim = sim(SimConfig {
+        tls: true,
+        ca_out: Some(dir.path().join("ca.pem")),
+        ..SimConfig::default()
+    })
+    .await;
+    let ca = reqwest::Certificate::from_pem(sim.ca_pem().expect("CA").as_bytes()).expect("CA parses");
+    let trusting = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca)
+        .build()
+        .expect("client");
+    let (code, verifier) = approved_code_with(&trusting, &sim).await;
+    let form = pairs(&[
+        ("grant_type", "authorization_code"),
+        ("client_id", pdauth_sim::DEFAULT_CLIENT_ID),
+        ("code", &code),
+        ("redirect_uri", pdauth_sim::DEFAULT_REDIRECT_URI),
+        ("code_verifier", &verifier),
+    ]);
+    let tokens: serde_json::Value = trusting
+        .post(sim.url("/oauth/token"))
+        .form(&form)
+        .send()
+        .await
+        .expect("exchange")
+        .json()
+        .await
+        .expect("json");
+    let queued = trusting
+        .post(sim.url("/_sim/faults/token"))
+        .json(&serde_json::json!({"mode": "drop_after"}))
+        .send()
+        .await
+        .expect("fault hook");
+    assert_eq!(queued.status(), StatusCode::OK);
+    let old = field(&tokens, "refresh_token");
+    let refresh_form = pairs(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", pdauth_sim::DEFAULT_CLIENT_ID),
+        ("refresh_token", old),
+    ]);
+    let error = trusting
+        .post(sim.url("/oauth/token"))
+        .form(&refresh_form)
+        .send()
+        .await
+        .expect_err("no answer over TLS either");
+    assert!(!error.is_timeout(), "{error:?}");
+    let seen: serde_json::Value = trusting
+        .post(sim.url("/_sim/introspect"))
+        .json(&serde_json::json!({ "token": old }))
+        .send()
+        .await
+        .expect("introspect")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(seen["state"], "rotated");
+}
