@@ -27,11 +27,13 @@ use crate::service::Service;
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// Buffer for request line and headers (hyper's minimum is 8 KiB).
 const MAX_HEADER_BUF: usize = 16 * 1024;
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// A connection is dropped after this long whatever it is doing (a code
 /// exchange takes at most the request timeout, well below this).
 const CONNECTION_DEADLINE: Duration = Duration::from_secs(90);
-const MAX_CONNECTIONS: usize = 32;
+/// Loopback-only, so this bounds a local nuisance: high enough that a few
+/// idle connections cannot crowd out the browser's redirect.
+const MAX_CONNECTIONS: usize = 256;
 
 /// A page shown in the browser after the redirect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +127,7 @@ fn html_escape(s: &str) -> String {
 
 /// The loopback addresses to bind for a redirect URI.
 pub fn bind_addrs(redirect: &Url) -> Result<Vec<SocketAddr>, String> {
-    let port = redirect.port().ok_or("redirect_uri has no port")?;
+    let port = redirect.port_or_known_default().ok_or("redirect_uri has no port")?;
     match redirect.host() {
         Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(vec![SocketAddr::new(IpAddr::V4(ip), port)]),
         Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(vec![SocketAddr::new(IpAddr::V6(ip), port)]),

@@ -71,6 +71,9 @@ pub struct ProfileConfig {
     pub client_id: String,
     pub client_secret_file: Option<PathBuf>,
     pub redirect_uri: Url,
+    /// The redirect URI exactly as configured: sent byte for byte in the
+    /// authorize URL and the token request (it must match the registration).
+    pub redirect_uri_text: String,
     pub scopes: Vec<String>,
     pub authorize_url: Url,
     pub token_url: Url,
@@ -220,6 +223,11 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+enum FileKind {
+    Secret,
+    Certificates,
+}
+
 struct Ctx<'a> {
     text: &'a str,
     path: &'a Path,
@@ -269,6 +277,39 @@ impl Ctx<'_> {
         }
     }
 
+    /// A file the daemon reads later, checked now so a mistake stops the
+    /// start instead of a login.
+    fn checked_file(
+        &self,
+        v: Option<Spanned<String>>,
+        field: &str,
+        kind: FileKind,
+    ) -> Result<Option<PathBuf>, ConfigError> {
+        let span = v.as_ref().map(|v| v.span());
+        let Some(path) = self.file(v, field)? else {
+            return Ok(None);
+        };
+        let span = span.unwrap_or(0..0);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => return self.err(span, field, format!("cannot read {}: {e}", path.display())),
+        };
+        match kind {
+            FileKind::Secret if text.trim().is_empty() => self.err(span, field, format!("{} is empty", path.display())),
+            FileKind::Secret => {
+                use std::os::unix::fs::MetadataExt;
+                if std::fs::metadata(&path).is_ok_and(|m| m.mode() & 0o077 != 0) {
+                    tracing::warn!(file = %path.display(), "the client secret file is readable by other users; chmod 600 it");
+                }
+                Ok(Some(path))
+            }
+            FileKind::Certificates if !text.contains("-----BEGIN CERTIFICATE-----") => {
+                self.err(span, field, format!("{} holds no PEM certificate", path.display()))
+            }
+            FileKind::Certificates => Ok(Some(path)),
+        }
+    }
+
     fn endpoint(&self, v: Option<Spanned<String>>, field: &str, default: &str) -> Result<Url, ConfigError> {
         match v {
             None => Ok(Url::parse(default).map_err(|e| ConfigError(e.to_string()))?),
@@ -291,23 +332,27 @@ impl Ctx<'_> {
             return self.err(
                 raw.client_id.span(),
                 &format!("profiles.{name}"),
-                "profile names use letters, digits, '-', '_' and '.' (at most 64)",
+                "profile names use letters, digits, '-' and '_' (at most 64)",
             );
         }
         if raw.client_id.get_ref().trim().is_empty() {
             return self.err(raw.client_id.span(), &field("client_id"), "must not be empty");
         }
-        let redirect_uri = match raw.redirect_uri {
-            None => Url::parse(DEFAULT_REDIRECT_URI).map_err(|e| ConfigError(e.to_string()))?,
+        let (redirect_uri, redirect_uri_text) = match raw.redirect_uri {
+            None => (
+                Url::parse(DEFAULT_REDIRECT_URI).map_err(|e| ConfigError(e.to_string()))?,
+                DEFAULT_REDIRECT_URI.to_string(),
+            ),
             Some(v) => {
-                let url = match Url::parse(v.get_ref()) {
+                let text = v.get_ref().clone();
+                let url = match Url::parse(&text) {
                     Ok(url) => url,
                     Err(e) => return self.err(v.span(), &field("redirect_uri"), format!("not a valid URL ({e})")),
                 };
-                if let Err(msg) = check_redirect(&url) {
+                if let Err(msg) = check_redirect(&url, &text) {
                     return self.err(v.span(), &field("redirect_uri"), msg);
                 }
-                url
+                (url, text)
             }
         };
         let scopes = match raw.scopes {
@@ -359,14 +404,19 @@ impl Ctx<'_> {
         Ok(ProfileConfig {
             name: name.to_string(),
             client_id: raw.client_id.get_ref().trim().to_string(),
-            client_secret_file: self.file(raw.client_secret_file, &field("client_secret_file"))?,
+            client_secret_file: self.checked_file(
+                raw.client_secret_file,
+                &field("client_secret_file"),
+                FileKind::Secret,
+            )?,
             redirect_uri,
+            redirect_uri_text,
             scopes,
             authorize_url: self.endpoint(raw.authorize_url, &field("authorize_url"), PAGERDUTY_AUTHORIZE_URL)?,
             token_url: self.endpoint(raw.token_url, &field("token_url"), PAGERDUTY_TOKEN_URL)?,
             revoke_url,
             api_url,
-            ca_file: self.file(raw.ca_file, &field("ca_file"))?,
+            ca_file: self.checked_file(raw.ca_file, &field("ca_file"), FileKind::Certificates)?,
             subdomain: hint(raw.subdomain, "subdomain")?,
             service_region: hint(raw.service_region, "service_region")?,
         })
@@ -382,7 +432,7 @@ pub fn valid_profile_name(name: &str) -> bool {
         && name.len() <= 64
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
 }
 
 /// Whether a host is a loopback literal or `localhost`.
@@ -414,17 +464,34 @@ pub fn check_endpoint(url: &Url) -> Result<(), String> {
     }
 }
 
+/// Whether the authority of `text` (a URL) spells out a port.
+fn has_explicit_port(text: &str) -> bool {
+    let rest = text.split_once("://").map_or(text, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let after_host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(_, after)| after),
+        None => host_port.find(':').map_or("", |i| &host_port[i..]),
+    };
+    after_host
+        .strip_prefix(':')
+        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The redirect URI must be `http` on a loopback host with an explicit port
 /// (RFC 8252 7.3), and carry no fragment.
-pub fn check_redirect(url: &Url) -> Result<(), String> {
+pub fn check_redirect(url: &Url, text: &str) -> Result<(), String> {
     if url.scheme() != "http" {
         return Err("must be http://127.0.0.1:PORT/path (a loopback redirect)".into());
     }
     if !is_loopback_host(url) {
         return Err("host must be 127.0.0.1, [::1] or localhost".into());
     }
-    if url.port().is_none() {
+    if !has_explicit_port(text) {
         return Err("needs an explicit port, e.g. http://127.0.0.1:8976/callback".into());
+    }
+    if url.port_or_known_default() == Some(0) {
+        return Err("port 0 is not a fixed port; the redirect URI must match the app's registration".into());
     }
     if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
         return Err("must not contain a fragment or credentials".into());
@@ -503,6 +570,53 @@ mod tests {
     }
 
     #[test]
+    fn redirect_is_kept_byte_for_byte() {
+        for text in [
+            "http://127.0.0.1:18993",
+            "http://LOCALHOST:5000/callback",
+            "http://127.0.0.1:80/cb",
+        ] {
+            let c = parse(&format!("[profiles.a]\nclient_id = \"x\"\nredirect_uri = \"{text}\"\n")).unwrap();
+            assert_eq!(c.profiles["a"].redirect_uri_text, text);
+        }
+        for bad in ["http://127.0.0.1:0/callback", "http://127.0.0.1:/cb", "http://[::1]/cb"] {
+            let e = parse(&format!("[profiles.a]\nclient_id = \"x\"\nredirect_uri = \"{bad}\"\n"))
+                .unwrap_err()
+                .0;
+            assert!(e.contains("redirect_uri"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn referenced_files_are_checked_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = |extra: &str| {
+            Config::parse(
+                &format!("[profiles.a]\nclient_id = \"x\"\n{extra}\n"),
+                &dir.path().join("config.toml"),
+            )
+        };
+        let e = cfg("client_secret_file = \"missing\"").unwrap_err().0;
+        assert!(e.contains("client_secret_file") && e.contains("cannot read"), "{e}");
+        std::fs::write(dir.path().join("empty"), "\n").unwrap();
+        assert!(
+            cfg("client_secret_file = \"empty\"")
+                .unwrap_err()
+                .0
+                .contains("is empty")
+        );
+        std::fs::write(dir.path().join("ca.pem"), "not a certificate").unwrap();
+        assert!(
+            cfg("ca_file = \"ca.pem\"")
+                .unwrap_err()
+                .0
+                .contains("no PEM certificate")
+        );
+        std::fs::write(dir.path().join("secret"), "s3cret\n").unwrap();
+        assert!(cfg("client_secret_file = \"secret\"").is_ok());
+    }
+
+    #[test]
     fn empty_revoke_url_disables_revocation() {
         let c = parse("[profiles.a]\nclient_id = \"x\"\nrevoke_url = \"\"\n").unwrap();
         assert_eq!(c.profiles["a"].revoke_url, None);
@@ -510,18 +624,20 @@ mod tests {
 
     #[test]
     fn relative_files_resolve_next_to_config() {
-        let c = parse("[profiles.a]\nclient_id = \"x\"\nclient_secret_file = \"secret\"\nca_file = \"/abs/ca.pem\"\n")
-            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("secret"), "s3cret").unwrap();
+        let text = "[profiles.a]\nclient_id = \"x\"\nclient_secret_file = \"secret\"\n";
+        let c = Config::parse(text, &dir.path().join("c.toml")).unwrap();
         assert_eq!(
             c.profiles["a"].client_secret_file.as_deref(),
-            Some(Path::new("/etc/pdauth/secret"))
+            Some(dir.path().join("secret").as_path())
         );
-        assert_eq!(c.profiles["a"].ca_file.as_deref(), Some(Path::new("/abs/ca.pem")));
     }
 
     #[test]
     fn bad_profile_name_and_timeouts() {
         assert!(parse("[profiles.\"a b\"]\nclient_id = \"x\"\n").is_err());
+        assert!(parse("[profiles.\"a.b\"]\nclient_id = \"x\"\n").is_err());
         let e = parse("[daemon]\nlogin_timeout_secs = 5\n").unwrap_err().0;
         assert!(e.contains("daemon.login_timeout_secs") && e.contains("line 2"), "{e}");
     }

@@ -103,10 +103,12 @@ pub struct LoadedKey {
 }
 
 /// Find the store key: the systemd credential when `$CREDENTIALS_DIRECTORY`
-/// is set, otherwise the key file in `state_dir` (created 0600 on first run).
-/// A missing or unusable key yields `key: None` with the reason: tokens are
-/// then never stored, in plaintext or otherwise.
-pub fn load_key(state_dir: &Path, credentials_dir: Option<&Path>) -> LoadedKey {
+/// is set, otherwise the key file in `state_dir`, created 0600 only when
+/// `may_create` (no database yet): a key file that vanished next to an
+/// existing database is reported, never silently replaced. A missing or
+/// unusable key yields `key: None` with the reason: tokens are then never
+/// stored, in plaintext or otherwise.
+pub fn load_key(state_dir: &Path, credentials_dir: Option<&Path>, may_create: bool) -> LoadedKey {
     if let Some(dir) = credentials_dir {
         let path = dir.join(KEY_CREDENTIAL);
         return match read_credential(&path) {
@@ -123,6 +125,21 @@ pub fn load_key(state_dir: &Path, credentials_dir: Option<&Path>) -> LoadedKey {
         };
     }
     let path = state_dir.join(KEY_FILE);
+    if !may_create && !path.exists() {
+        let db = state_dir.join(crate::store::DB_FILE);
+        let reason = format!(
+            "the store key {} is missing but {} holds tokens sealed with it: restore the key file from a backup, \
+             or move the database aside (mv {} {}.old) and log in again",
+            path.display(),
+            db.display(),
+            db.display(),
+            db.display()
+        );
+        return LoadedKey {
+            key: None,
+            info: StorageInfo::Unavailable { reason },
+        };
+    }
     match key_file(&path) {
         Ok(key) => LoadedKey {
             key: Some(key),
@@ -284,14 +301,26 @@ mod tests {
     #[test]
     fn key_file_is_created_0600_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let first = load_key(dir.path(), None);
+        let first = load_key(dir.path(), None, true);
         assert!(matches!(first.info, StorageInfo::KeyFile { .. }));
         let path = dir.path().join(KEY_FILE);
         assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
-        let second = load_key(dir.path(), None);
+        let second = load_key(dir.path(), None, true);
         let aad = column_aad("p", "c");
         let sealed = first.key.unwrap().seal(&aad, b"x").unwrap();
         assert_eq!(&second.key.unwrap().open(&aad, &sealed).unwrap()[..], b"x");
+    }
+
+    #[test]
+    fn vanished_key_next_to_a_database_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = load_key(dir.path(), None, false);
+        assert!(loaded.key.is_none());
+        match loaded.info {
+            StorageInfo::Unavailable { reason } => assert!(reason.contains("restore the key file"), "{reason}"),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(!dir.path().join(KEY_FILE).exists());
     }
 
     #[test]
@@ -300,7 +329,7 @@ mod tests {
         let path = dir.path().join(KEY_FILE);
         fs::write(&path, [1u8; 32]).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        let loaded = load_key(dir.path(), None);
+        let loaded = load_key(dir.path(), None, true);
         assert!(loaded.key.is_none());
         match loaded.info {
             StorageInfo::Unavailable { reason } => assert!(reason.contains("chmod 600"), "{reason}"),
@@ -314,15 +343,15 @@ mod tests {
         let cred = dir.path().join(KEY_CREDENTIAL);
         fs::write(&cred, format!("{}\n", "ab".repeat(32))).unwrap();
         assert!(matches!(
-            load_key(dir.path(), Some(dir.path())).info,
+            load_key(dir.path(), Some(dir.path()), true).info,
             StorageInfo::SystemdCredential { .. }
         ));
         fs::write(&cred, base64::engine::general_purpose::STANDARD.encode([9u8; 32])).unwrap();
-        assert!(load_key(dir.path(), Some(dir.path())).key.is_some());
+        assert!(load_key(dir.path(), Some(dir.path()), true).key.is_some());
         fs::write(&cred, b"short").unwrap();
-        assert!(load_key(dir.path(), Some(dir.path())).key.is_none());
+        assert!(load_key(dir.path(), Some(dir.path()), true).key.is_none());
         fs::remove_file(&cred).unwrap();
-        let missing = load_key(dir.path(), Some(dir.path()));
+        let missing = load_key(dir.path(), Some(dir.path()), true);
         assert!(missing.key.is_none());
         // A missing credential never falls back to a key file.
         assert!(!dir.path().join(KEY_FILE).exists());

@@ -36,6 +36,8 @@ pub struct Options {
     pub limits: Limits,
     /// Wraps the store, e.g. to inject storage faults in tests.
     pub storage_override: Option<StorageWrapper>,
+    /// How often the wall clock is re-read (timers stop during a suspend).
+    pub wall_check: Duration,
 }
 
 /// A function that wraps the real storage.
@@ -51,6 +53,7 @@ impl Options {
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
             storage_override: None,
+            wall_check: Duration::from_secs(crate::refresh::WALL_CLOCK_CHECK as u64),
         }
     }
 }
@@ -84,7 +87,8 @@ fn take_lock(state_dir: &Path) -> Result<File, StartError> {
     match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(file),
         Err(rustix::io::Errno::WOULDBLOCK) => Err(StartError(format!(
-            "pdauthd is already running with state directory {} (lock {} is held)",
+            "pdauthd is already running with state directory {} (lock {} is held); if its socket was deleted, \
+             stop that daemon and start it again",
             state_dir.display(),
             path.display()
         ))),
@@ -98,7 +102,11 @@ impl Daemon {
         ensure_private_dir(&opts.state_dir).map_err(StartError)?;
         // The lock comes first: nothing else is touched by a second instance.
         let lock = take_lock(&opts.state_dir)?;
-        let loaded = load_key(&opts.state_dir, opts.credentials_dir.as_deref());
+        // Then the socket, so a daemon that cannot serve creates no key or
+        // database either.
+        let listener = ipc::bind(&opts.socket, 0o600).map_err(|e| StartError(e.to_string()))?;
+        let fresh = !opts.state_dir.join(crate::store::DB_FILE).exists();
+        let loaded = load_key(&opts.state_dir, opts.credentials_dir.as_deref(), fresh);
         let key = loaded.key.ok_or_else(|| match &loaded.info {
             pdauth_common::StorageInfo::Unavailable { reason } => reason.clone(),
             _ => "no store key".to_string(),
@@ -107,10 +115,13 @@ impl Daemon {
             tracing::error!(reason = %reason, "no store key: tokens will not be stored");
         }
         let (store, report) = Store::open(&opts.state_dir, key).map_err(|e| StartError(e.to_string()))?;
-        if let Some(aside) = &report.moved_aside {
+        let notice = report.moved_aside.as_ref().map(|aside| {
             tracing::error!(moved_to = %aside.display(), "the token store was corrupt and has been replaced; log in again");
-        }
-        let listener = ipc::bind(&opts.socket, 0o600).map_err(|e| StartError(e.to_string()))?;
+            format!(
+                "the token store was corrupt; it was moved to {} and an empty one started: log in again",
+                aside.display()
+            )
+        });
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
         let storage: Arc<dyn Storage> = match opts.storage_override {
@@ -126,13 +137,17 @@ impl Daemon {
             tasks.clone(),
             shutdown.clone(),
         );
-        tasks.spawn(service.clone().watch_time());
+        if let Some(notice) = notice {
+            service.set_notice(notice);
+        }
+        tasks.spawn(service.clone().watch_time(opts.wall_check));
         tasks.spawn(run_schedule(
             service.planner().clone(),
             service.clone(),
             opts.clock,
             service.plan_wake().clone(),
             concurrency,
+            opts.wall_check.as_secs().max(1) as i64,
             tasks.clone(),
             shutdown.clone(),
         ));
@@ -160,11 +175,16 @@ impl Daemon {
         self.shutdown.clone()
     }
 
-    /// Stop: refuse new work, tell waiting clients, let in-flight work finish
-    /// (bounded), remove the socket.
+    /// Stop: refuse new work and tell waiting clients, let exchanges and
+    /// refreshes in flight finish and commit (bounded), then end client
+    /// sessions and remove the socket.
     pub async fn stop(self) {
         self.service.stop();
         self.shutdown.cancel();
+        if !self.service.drain(DRAIN_TIMEOUT).await {
+            tracing::warn!("a refresh or login did not finish within the drain timeout");
+        }
+        self.service.closing_token().cancel();
         self.tasks.close();
         if tokio::time::timeout(DRAIN_TIMEOUT, self.tasks.wait()).await.is_err() {
             tracing::warn!("some tasks did not finish within the drain timeout");

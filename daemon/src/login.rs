@@ -26,7 +26,7 @@ pub struct ListenKey {
 impl ListenKey {
     pub fn of(redirect: &url::Url) -> Option<Self> {
         Some(Self {
-            port: redirect.port()?,
+            port: redirect.port_or_known_default()?,
             path: redirect.path().to_string(),
         })
     }
@@ -58,7 +58,7 @@ impl PendingLogin {
     pub fn new(profile: &ProfileConfig, now: i64, ttl: Duration) -> Result<Self, String> {
         let listen = ListenKey::of(&profile.redirect_uri)
             .ok_or_else(|| format!("profile {}: redirect_uri has no port", profile.name))?;
-        let redirect_uri = profile.redirect_uri.as_str().to_string();
+        let redirect_uri = profile.redirect_uri_text.clone();
         let auth_url = AuthUrl::from_url(profile.authorize_url.clone());
         let redirect = RedirectUrl::new(redirect_uri.clone()).map_err(|e| format!("redirect_uri: {e}"))?;
         let client = oauth2::basic::BasicClient::new(ClientId::new(profile.client_id.clone()))
@@ -97,6 +97,19 @@ impl PendingLogin {
 
     pub fn verifier(&self) -> &str {
         self.verifier.secret()
+    }
+
+    /// A copy holding the same secrets, for an exchange that must not
+    /// consume the pending login.
+    fn duplicate(&self) -> Self {
+        Self {
+            profile: self.profile.clone(),
+            state: self.state.clone(),
+            verifier: PkceCodeVerifier::new(self.verifier.secret().clone()),
+            redirect_uri: self.redirect_uri.clone(),
+            listen: self.listen.clone(),
+            info: self.info.clone(),
+        }
     }
 
     fn state_matches(&self, candidate: &str) -> bool {
@@ -181,8 +194,15 @@ pub fn parse_callback_query(raw: Option<&str>) -> Result<CallbackQuery, Rejectio
 /// What to do with a callback.
 #[derive(Debug)]
 pub enum Resolution {
-    /// Exchange this code for this login now (the login is removed).
-    Exchange { login: PendingLogin, code: SecretString },
+    /// Exchange this code for this login now. When `provisional` is false
+    /// the login was removed (its state matched). When true the callback
+    /// carried no state: `login` is a copy, the pending login stays until
+    /// the exchange succeeds, so a forged callback cannot end a real login.
+    Exchange {
+        login: PendingLogin,
+        code: SecretString,
+        provisional: bool,
+    },
     /// The identity server reported an error for this login (removed).
     Failed { login: PendingLogin, message: String },
     /// Nothing matched; every pending login is untouched.
@@ -272,14 +292,29 @@ impl Logins {
             return Resolution::Failed { login, message };
         }
         match q.code {
-            Some(code) if !code.is_empty() => {
-                let login = self.pending.swap_remove(idx);
-                Resolution::Exchange {
-                    login,
-                    code: SecretString::from(code),
-                }
-            }
+            Some(code) if !code.is_empty() && q.state.is_none() => Resolution::Exchange {
+                login: self.pending[idx].duplicate(),
+                code: SecretString::from(code),
+                provisional: true,
+            },
+            Some(code) if !code.is_empty() => Resolution::Exchange {
+                login: self.pending.swap_remove(idx),
+                code: SecretString::from(code),
+                provisional: false,
+            },
             _ => Resolution::Rejected(Rejection::NothingToDo),
+        }
+    }
+
+    /// Remove the pending login that `copy` was made from, if still there.
+    pub fn remove_original(&mut self, copy: &PendingLogin) -> bool {
+        let state = copy.state.expose_secret();
+        match self.pending.iter().position(|l| l.state_matches(state)) {
+            Some(idx) => {
+                self.pending.swap_remove(idx);
+                true
+            }
+            None => false,
         }
     }
 }
@@ -369,7 +404,7 @@ mod tests {
         logins.insert(a);
         logins.insert(b);
         match logins.resolve(&listen(8976), q(&format!("code=C1&state={sb}"))) {
-            Resolution::Exchange { login, code } => {
+            Resolution::Exchange { login, code, .. } => {
                 assert_eq!(login.profile, "b");
                 assert_eq!(code.expose_secret(), "C1");
             }
@@ -442,10 +477,20 @@ mod tests {
             Resolution::Rejected(Rejection::NoState)
         ));
         logins.remove("b");
-        assert!(matches!(
-            logins.resolve(&listen(8976), q("code=x")),
-            Resolution::Exchange { .. }
-        ));
+        match logins.resolve(&listen(8976), q("code=x")) {
+            Resolution::Exchange {
+                login,
+                provisional: true,
+                ..
+            } => {
+                // The pending login survives until the exchange succeeds.
+                assert!(logins.get("a").is_some());
+                assert!(logins.remove_original(&login));
+                assert!(logins.get("a").is_none());
+                assert!(!logins.remove_original(&login));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

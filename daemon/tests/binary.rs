@@ -70,6 +70,15 @@ fn terminate(child: &mut Child) -> std::process::ExitStatus {
     }
 }
 
+fn private_dir(path: &Path) {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .unwrap();
+}
+
 const GOOD: &str = "[profiles.work]\nclient_id = \"abc\"\n";
 
 #[test]
@@ -104,7 +113,7 @@ fn second_instance_is_refused_and_sigterm_cleans_up() {
 #[test]
 fn stale_socket_is_replaced() {
     let p = paths(GOOD);
-    std::fs::create_dir_all(p.socket.parent().unwrap()).unwrap();
+    private_dir(p.socket.parent().unwrap());
     drop(UnixListener::bind(&p.socket).unwrap());
     assert!(p.socket.exists());
     let mut child = command(&p).spawn().unwrap();
@@ -116,7 +125,7 @@ fn stale_socket_is_replaced() {
 fn symlink_or_file_at_socket_path_is_refused_and_left_alone() {
     let p = paths(GOOD);
     let dir = p.socket.parent().unwrap();
-    std::fs::create_dir_all(dir).unwrap();
+    private_dir(dir);
     let target = p.state.with_file_name("precious");
     std::fs::write(&target, "keep me").unwrap();
     std::os::unix::fs::symlink(&target, &p.socket).unwrap();
@@ -135,6 +144,20 @@ fn symlink_or_file_at_socket_path_is_refused_and_left_alone() {
 }
 
 #[test]
+fn shared_socket_directory_is_refused_and_left_alone() {
+    let p = paths(GOOD);
+    let dir = p.socket.parent().unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o1777)).unwrap();
+    let out = command(&p).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mode 1777"), "{err}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir).unwrap().permissions());
+    assert_eq!(mode & 0o7777, 0o1777, "a shared directory is never chmodded");
+}
+
+#[test]
 fn socket_directory_of_another_user_is_refused() {
     if !rustix::process::geteuid().is_root() {
         eprintln!("skipped: needs root to create a directory owned by another uid");
@@ -142,7 +165,7 @@ fn socket_directory_of_another_user_is_refused() {
     }
     let p = paths(GOOD);
     let dir = p.socket.parent().unwrap();
-    std::fs::create_dir_all(dir).unwrap();
+    private_dir(dir);
     rustix::fs::chown(dir, Some(rustix::process::Uid::from_raw(65534)), None).unwrap();
     let out = command(&p).output().unwrap();
     assert!(!out.status.success());

@@ -125,6 +125,52 @@ async fn half_sent_frame_times_out() {
 }
 
 #[tokio::test]
+async fn a_trickling_frame_still_times_out() {
+    let mut d = TestDaemon::start_with(&simple_config(), |o| {
+        o.limits.partial_frame_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let mut c = RawClient::hello(&d.socket()).await;
+    let started = std::time::Instant::now();
+    // One byte every half second: the frame grows but never completes.
+    let mut closed = false;
+    for byte in b"{\"type\":\"request\",\"id\":1,\"request\":{\"op\":\"ping\""
+        .iter()
+        .cycle()
+        .take(40)
+    {
+        if c.send_raw(&[*byte]).await.is_err() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if started.elapsed() > Duration::from_secs(8) {
+            break;
+        }
+    }
+    let frame = c.recv().await;
+    assert!(
+        closed || frame.is_some_and(|f| f["type"] == "error"),
+        "the daemon must cut a trickling frame off"
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+    still_serving(&d).await;
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_hello_closes_the_connection() {
+    let mut d = TestDaemon::start(&simple_config()).await;
+    let mut c = RawClient::hello(&d.socket()).await;
+    c.send(json!({"type": "hello", "protocol": pdauth_common::PROTOCOL_VERSION, "client": "again"}))
+        .await;
+    let frame = c.recv().await.unwrap();
+    assert_eq!(frame["error"]["code"], "invalid_request");
+    assert!(c.recv().await.is_none(), "closed after the error");
+    d.stop().await;
+}
+
+#[tokio::test]
 async fn vanishing_client_mid_request_does_not_hurt() {
     let mut d = TestDaemon::start(&simple_config()).await;
     for id in 0..20 {

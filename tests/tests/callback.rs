@@ -226,3 +226,41 @@ async fn page_headers_are_strict() {
     );
     assert!(h.get("location").is_none(), "the callback never redirects");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_callback_without_state_cannot_end_the_real_login() {
+    let r = rig().await;
+    let mut c = WireClient::connect(&r.daemon.socket).await;
+    c.call(Request::Subscribe).await;
+    let login = start_login(&mut c).await;
+    let (status, _) = visit(&format!("http://127.0.0.1:{}/callback?code=forged", r.port))
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    assert_eq!(
+        state_of(&mut c).await,
+        TokenState::LoginPending,
+        "the real login is still waiting"
+    );
+    // The real approval still arrives and completes it.
+    let location = consent(&login.authorize_url, "approve").await.unwrap();
+    completes(&mut c, &location).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_genuine_code_without_state_completes_the_single_pending_login() {
+    let r = rig().await;
+    let mut c = WireClient::connect(&r.daemon.socket).await;
+    c.call(Request::Subscribe).await;
+    let login = start_login(&mut c).await;
+    let location = consent(&login.authorize_url, "approve").await.unwrap();
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    // An identity server that does not echo state: PKCE binds the code.
+    completes(&mut c, &format!("http://127.0.0.1:{}/callback?code={code}", r.port)).await;
+}

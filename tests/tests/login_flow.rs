@@ -97,3 +97,33 @@ async fn unknown_profile_and_missing_daemon_are_clear() {
         gone.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_login_revokes_the_grant_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sim = SimProcess::start(
+        dir.path(),
+        &["--client".into(), format!("e2e=http://127.0.0.1:{port}/callback")],
+    )
+    .await;
+    let daemon = DaemonProcess::start(dir.path(), &profile_toml("demo", &sim.base, "e2e", port, "")).await;
+    for _ in 0..3 {
+        let login = LoginRun::start(&daemon.socket, "demo").await;
+        let location = consent(&login.url, "approve").await.unwrap();
+        visit(&location).await.unwrap();
+        assert_eq!(login.finish().await.code, Some(0));
+    }
+    pdauth_tests::eventually("only the latest grant to stay live", || {
+        let sim = &sim;
+        async move { (sim.stats().await["live_refresh_tokens"] == 1).then_some(()) }
+    })
+    .await;
+    let revoked = daemon.pdauth(&["revoke", "demo", "--yes"]).await;
+    assert_eq!(revoked.code, Some(0), "{}", revoked.stderr);
+    assert_eq!(
+        sim.stats().await["live_refresh_tokens"],
+        0,
+        "nothing left behind at PagerDuty"
+    );
+}

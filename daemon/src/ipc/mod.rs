@@ -162,12 +162,13 @@ pub async fn serve(listener: IpcListener, service: Arc<Service>, limits: Limits,
         };
         let permit = slots.clone().try_acquire_owned().ok();
         let service = service.clone();
-        let shutdown = shutdown.clone();
+        // Sessions outlive the accept loop until critical work has drained.
+        let closing = service.closing_token().clone();
         let limits = limits.clone();
         service.clone().tasks().spawn(async move {
             match permit {
                 Some(permit) => {
-                    session::run(stream, service, our_uid, limits, shutdown).await;
+                    session::run(stream, service, our_uid, limits, closing).await;
                     drop(permit);
                 }
                 None => session::refuse_busy(stream).await,

@@ -162,14 +162,19 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
                 partial = None;
                 match read {
                     None => break,
+                    Some(Err(CodecError::Io(e))) => {
+                        tracing::debug!(error = %e, "client went away");
+                        break;
+                    }
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "closing a connection after a bad frame");
                         send_error_and_close(&mut conn, ErrorCode::InvalidRequest, codec_message(&e), &limits).await;
                         break;
                     }
-                    Some(Ok(ClientFrame::Hello { .. })) => Some(ServerFrame::Error {
-                        error: WireError::new(ErrorCode::InvalidRequest, "hello was already received"),
-                    }),
+                    Some(Ok(ClientFrame::Hello { .. })) => {
+                        send_error_and_close(&mut conn, ErrorCode::InvalidRequest, "hello was already received; closing", &limits).await;
+                        break;
+                    }
                     Some(Ok(ClientFrame::Request { id, request: Request::Subscribe })) => {
                         // Subscribe before the snapshot so nothing falls between them.
                         events = Some(service.subscribe());
@@ -207,17 +212,16 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
                 }
             }
             _ = tick.tick() => {
+                // A frame must be complete within the timeout from its first
+                // byte, however slowly it trickles in.
                 let buffered = conn.read_buffer().len();
                 if buffered == 0 {
                     partial = None;
                 } else {
-                    match partial {
-                        Some((len, since)) if len == buffered && since.elapsed() >= limits.partial_frame_timeout => {
-                            send_error_and_close(&mut conn, ErrorCode::InvalidRequest, "frame left unfinished; closing", &limits).await;
-                            break;
-                        }
-                        Some((len, _)) if len == buffered => {}
-                        _ => partial = Some((buffered, Instant::now())),
+                    let started = *partial.get_or_insert((buffered, Instant::now()));
+                    if started.1.elapsed() >= limits.partial_frame_timeout {
+                        send_error_and_close(&mut conn, ErrorCode::InvalidRequest, "frame left unfinished; closing", &limits).await;
+                        break;
                     }
                 }
                 let busy = in_flight.available_permits() < limits.max_in_flight;

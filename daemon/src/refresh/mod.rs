@@ -7,7 +7,7 @@ mod planner;
 mod schedule;
 
 pub use planner::Planner;
-pub use schedule::{Executor, run_schedule};
+pub use schedule::{Executor, WALL_CLOCK_CHECK, run_schedule};
 
 use std::time::Duration;
 

@@ -24,12 +24,14 @@ pub trait Executor: Send + Sync + 'static {
 }
 
 /// Run until `shutdown`.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_schedule<E: Executor>(
     planner: Arc<Mutex<Planner>>,
     executor: Arc<E>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
     concurrency: usize,
+    wall_check: i64,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
@@ -55,8 +57,8 @@ pub async fn run_schedule<E: Executor>(
         let now = clock.now();
         let wait = match next {
             Some(at) if at <= now => continue,
-            Some(at) => (at - now).min(WALL_CLOCK_CHECK),
-            None => WALL_CLOCK_CHECK,
+            Some(at) => (at - now).min(wall_check.max(1)),
+            None => wall_check.max(1),
         };
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(wait as u64)) => {}

@@ -28,6 +28,23 @@ impl Service {
         }
     }
 
+    /// A detached way to record daemon events from a spawned task.
+    pub(crate) fn audit_sink(&self) -> impl Fn(&str, &str, &str) + Send + 'static {
+        let tx = super::lock(&self.audit_tx).clone();
+        let clock = self.clock.clone();
+        move |profile: &str, event: &str, detail: &str| {
+            if let Some(tx) = &tx {
+                let _ = tx.send(NewAudit {
+                    at: clock.now(),
+                    profile: profile.to_string(),
+                    event: event.to_string(),
+                    actor: None,
+                    detail: Some(sanitize::truncated(detail, 400)),
+                });
+            }
+        }
+    }
+
     /// Start the writer that drains audit entries into the store.
     pub(crate) fn start_audit_writer(self: &Arc<Self>) {
         let (tx, mut rx) = mpsc::unbounded_channel::<NewAudit>();

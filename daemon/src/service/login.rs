@@ -9,7 +9,7 @@ use super::{Service, err, lock};
 use crate::callback::CallbackPage;
 use crate::identity;
 use crate::login::{ListenKey, PendingLogin, Resolution, parse_callback_query};
-use crate::oauth;
+use crate::oauth::{self, RevokeResult};
 use crate::store::{Identity, NewTokens, TokenRecord};
 use pdauth_common::{Actor, ErrorCode, Event, LoginInfo, UserSummary, WireError};
 
@@ -17,6 +17,7 @@ impl Service {
     /// Start a login, or return the one already pending for this profile.
     pub fn start_login(self: &Arc<Self>, name: &str, actor: Option<Actor>) -> Result<LoginInfo, WireError> {
         let cfg = self.profile_config(name)?;
+        self.refuse_if_stopping()?;
         if let Some(problem) = &self.storage_problem {
             return Err(err(ErrorCode::Storage, format!("cannot log in: {problem}")));
         }
@@ -99,13 +100,20 @@ impl Service {
                 self.release_ports();
                 CallbackPage::failed()
             }
-            Resolution::Exchange { login, code } => {
+            Resolution::Exchange {
+                login,
+                code,
+                provisional,
+            } => {
                 let this = self.clone();
                 // Spawned so that a browser closing the tab cannot cancel the
                 // one and only exchange of this code.
-                let task = self.tasks.spawn(async move { this.complete_login(login, code).await });
+                let task = self
+                    .critical
+                    .spawn(async move { this.complete_login(login, code, provisional).await });
+                let result = task.await;
                 self.release_ports();
-                match task.await {
+                match result {
                     Ok(Ok(profile)) => CallbackPage::success(&profile),
                     _ => CallbackPage::failed(),
                 }
@@ -113,10 +121,23 @@ impl Service {
         }
     }
 
-    async fn complete_login(self: Arc<Self>, login: PendingLogin, code: SecretString) -> Result<String, ()> {
+    async fn complete_login(
+        self: Arc<Self>,
+        login: PendingLogin,
+        code: SecretString,
+        provisional: bool,
+    ) -> Result<String, ()> {
         let name = login.profile.clone();
         self.publish(&name);
         match self.exchange_and_store(&login, &code).await {
+            Ok(()) if provisional && !lock(&self.state).logins.remove_original(&login) => {
+                // The login ended (state-matched callback, cancel, timeout)
+                // while this exchange ran; the tokens are stored all the same.
+                tracing::info!(profile = %name, "a state-less callback completed a login that had already ended");
+                self.replan(&name);
+                self.publish(&name);
+                Ok(name)
+            }
             Ok(()) => {
                 tracing::info!(profile = %name, event = "login_completed", "login completed");
                 self.audit(&name, "login_completed", None, None);
@@ -124,6 +145,13 @@ impl Service {
                 self.emit(Event::LoginCompleted { profile: name.clone() });
                 self.publish(&name);
                 Ok(name)
+            }
+            Err(message) if provisional => {
+                // A callback without state proves nothing: the real login
+                // stays pending and can still complete.
+                tracing::warn!(profile = %name, reason = %message, "a callback without state failed its exchange; the login stays pending");
+                self.audit(&name, "callback_rejected", None, Some(&message));
+                Err(())
             }
             Err(message) => {
                 self.login_failed(&name, message);
@@ -207,13 +235,48 @@ impl Service {
             last_refresh: None,
             problem: None,
         };
-        let mut st = lock(&self.state);
-        let rt = st.profiles.entry(cfg.name.clone()).or_default();
-        *rt = crate::health::ProfileRuntime {
-            token: Some(record),
-            unpersisted,
-            ..Default::default()
+        let replaced = {
+            let mut st = lock(&self.state);
+            let rt = st.profiles.entry(cfg.name.clone()).or_default();
+            let replaced = rt.token.take();
+            *rt = crate::health::ProfileRuntime {
+                token: Some(record),
+                unpersisted,
+                generation: rt.generation + 1,
+                ..Default::default()
+            };
+            replaced
         };
+        if let (Some(old), Some(url)) = (replaced, cfg.revoke_url.clone()) {
+            // A new login supersedes the old grant; left alone it would stay
+            // valid at PagerDuty with nobody holding it.
+            let name = cfg.name.clone();
+            let audit = self.audit_sink();
+            self.tasks.spawn(async move {
+                let mut failures = Vec::new();
+                if let Some(rt) = &old.refresh_token {
+                    if let RevokeResult::Failed(why) =
+                        oauth::revoke(&client.http, &url, &client.auth, rt, "refresh_token").await
+                    {
+                        failures.push(why);
+                    }
+                }
+                if let RevokeResult::Failed(why) =
+                    oauth::revoke(&client.http, &url, &client.auth, &old.access_token, "access_token").await
+                {
+                    failures.push(why);
+                }
+                let detail = if failures.is_empty() {
+                    "the tokens of the previous login were revoked".to_string()
+                } else {
+                    format!(
+                        "revoking the tokens of the previous login was not confirmed: {}",
+                        failures.join("; ")
+                    )
+                };
+                audit(&name, "replaced_revoked", &detail);
+            });
+        }
         Ok(())
     }
 }

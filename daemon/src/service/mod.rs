@@ -67,6 +67,15 @@ pub struct Service {
     /// Ordered queue of audit entries to write.
     audit_tx: Mutex<Option<tokio::sync::mpsc::UnboundedSender<crate::store::NewAudit>>>,
     tasks: TaskTracker,
+    /// Work that must finish before the daemon exits: code exchanges and
+    /// refreshes (request and commit).
+    critical: TaskTracker,
+    /// Cancelled once critical work has drained: client sessions end.
+    closing: CancellationToken,
+    stopping: std::sync::atomic::AtomicBool,
+    /// Something every logged-out profile should say (e.g. the store was
+    /// replaced because it was corrupt).
+    notice: Mutex<Option<String>>,
     shutdown: CancellationToken,
 }
 
@@ -116,6 +125,10 @@ impl Service {
             wake: Notify::new(),
             audit_tx: Mutex::new(None),
             tasks,
+            critical: TaskTracker::new(),
+            closing: CancellationToken::new(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            notice: Mutex::new(None),
             shutdown,
         });
         service.start_audit_writer();
@@ -193,6 +206,18 @@ impl Service {
         &self.shutdown
     }
 
+    /// Cancelled when client sessions should end (after critical work).
+    pub fn closing_token(&self) -> &CancellationToken {
+        &self.closing
+    }
+
+    fn refuse_if_stopping(&self) -> Result<(), WireError> {
+        if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(err(ErrorCode::Busy, "pdauthd is stopping; try again once it is back"));
+        }
+        Ok(())
+    }
+
     pub fn planner(&self) -> &Arc<Mutex<Planner>> {
         &self.planner
     }
@@ -263,30 +288,41 @@ impl Service {
         }
     }
 
+    /// Set the notice logged-out profiles show as their reason.
+    pub fn set_notice(&self, notice: String) {
+        *lock(&self.notice) = Some(notice);
+    }
+
     /// The status of one profile.
     pub fn status(&self, name: &str) -> Result<ProfileStatus, WireError> {
         let cfg = self.profile_config(name)?;
         let now = self.now();
+        let notice = lock(&self.notice).clone();
         let st = lock(&self.state);
-        Ok(Self::status_locked(&st, &cfg, self.storage_problem.as_deref(), now))
+        Ok(self.status_locked(&st, &cfg, notice.as_deref(), now))
     }
 
-    fn status_locked(st: &State, cfg: &ProfileConfig, storage_problem: Option<&str>, now: i64) -> ProfileStatus {
+    fn status_locked(&self, st: &State, cfg: &ProfileConfig, notice: Option<&str>, now: i64) -> ProfileStatus {
         let empty = ProfileRuntime::default();
         let rt = st.profiles.get(&cfg.name).unwrap_or(&empty);
         let login = st.logins.get(&cfg.name).map(|l| &l.info);
-        status_of(cfg, rt, login, storage_problem, now)
+        let mut status = status_of(cfg, rt, login, self.storage_problem.as_deref(), now);
+        if status.state == TokenState::LoggedOut && status.reason.is_none() {
+            status.reason = notice.map(str::to_string);
+        }
+        status
     }
 
     /// Every configured profile's status, in name order.
     pub fn statuses(&self) -> Vec<ProfileStatus> {
         let config = self.config();
         let now = self.now();
+        let notice = lock(&self.notice).clone();
         let st = lock(&self.state);
         config
             .profiles
             .values()
-            .map(|cfg| Self::status_locked(&st, cfg, self.storage_problem.as_deref(), now))
+            .map(|cfg| self.status_locked(&st, cfg, notice.as_deref(), now))
             .collect()
     }
 
@@ -300,8 +336,8 @@ impl Service {
 
     /// Publish health changes that happen with time (valid → expiring →
     /// expired) and time out pending logins. Runs until shutdown.
-    pub async fn watch_time(self: Arc<Self>) {
-        const MAX_SLEEP: i64 = 30;
+    pub async fn watch_time(self: Arc<Self>, wall_check: std::time::Duration) {
+        let max_sleep = wall_check.as_secs().max(1) as i64;
         loop {
             let now = self.now();
             let expired = lock(&self.state).logins.expire(now);
@@ -314,12 +350,13 @@ impl Service {
             self.release_ports();
             let changed: Vec<String> = {
                 let config = self.config();
+                let notice = lock(&self.notice).clone();
                 let st = lock(&self.state);
                 config
                     .profiles
                     .values()
                     .filter(|cfg| {
-                        let s = Self::status_locked(&st, cfg, self.storage_problem.as_deref(), now);
+                        let s = self.status_locked(&st, cfg, notice.as_deref(), now);
                         st.published.get(&cfg.name) != Some(&s.state)
                     })
                     .map(|cfg| cfg.name.clone())
@@ -336,7 +373,7 @@ impl Service {
                     .chain(st.logins.next_expiry())
                     .min()
             };
-            let secs = next.map(|t| (t - now).clamp(0, MAX_SLEEP)).unwrap_or(MAX_SLEEP);
+            let secs = next.map(|t| (t - now).clamp(0, max_sleep)).unwrap_or(max_sleep);
             let pause = std::time::Duration::from_secs(secs as u64) + std::time::Duration::from_millis(50);
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
@@ -346,8 +383,15 @@ impl Service {
         }
     }
 
-    /// Stop accepting callbacks and tell waiting clients why.
+    /// Wait (bounded) for exchanges and refreshes to finish and commit.
+    pub async fn drain(&self, limit: std::time::Duration) -> bool {
+        self.critical.close();
+        tokio::time::timeout(limit, self.critical.wait()).await.is_ok()
+    }
+
+    /// Stop accepting callbacks and new work, and tell waiting clients why.
     pub fn stop(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
         let drained = lock(&self.state).logins.drain();
         for name in drained.into_iter().map(|l| l.profile) {
             self.emit(Event::LoginFailed {

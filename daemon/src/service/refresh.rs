@@ -97,7 +97,15 @@ impl Service {
 
     /// Refresh `name` now (or reuse a refresh that happened meanwhile).
     pub async fn refresh(self: &Arc<Self>, name: &str, trigger: Trigger) -> Result<(), RefreshError> {
-        let result = self.refresh_locked(name, trigger).await;
+        // The whole refresh (request and commit) is critical work: neither a
+        // caller going away nor shutdown may cut it in half.
+        let this = self.clone();
+        let profile = name.to_string();
+        let result = self
+            .critical
+            .spawn(async move { this.refresh_locked(&profile, trigger).await })
+            .await
+            .unwrap_or_else(|_| Err(RefreshError::Failed("the refresh task failed".into())));
         self.replan(name);
         self.publish(name);
         result
@@ -119,6 +127,8 @@ impl Service {
             return Err(RefreshError::NeedsLogin(why));
         }
         match trigger {
+            // A plan that was replaced (e.g. by a refresh on demand) is stale.
+            Trigger::Planned if rt.next_refresh_at.is_some_and(|t| t > now) => return Ok(()),
             // Someone refreshed while this caller waited for the lock.
             Trigger::Demand { seen } | Trigger::Unauthorized { seen } if rt.generation != seen => return Ok(()),
             Trigger::Demand { .. } => {
@@ -161,15 +171,7 @@ impl Service {
         }
 
         let client = self.client(&cfg).map_err(|e| RefreshError::Failed(e.message))?;
-        let token_url = cfg.token_url.clone();
-        let sent = refresh_token.clone();
-        // Spawned: a caller that goes away, or shutdown, must not cut the
-        // exchange between request and commit.
-        let outcome = self
-            .tasks
-            .spawn(async move { oauth::refresh(&client.http, &token_url, &client.auth, &sent).await })
-            .await
-            .map_err(|_| RefreshError::Failed("the refresh task failed".into()))?;
+        let outcome = oauth::refresh(&client.http, &cfg.token_url, &client.auth, &refresh_token).await;
         let now = self.now();
         match outcome {
             Ok(response) => {

@@ -5,9 +5,10 @@ use std::fs;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::Path;
 
-/// Create `dir` (and parents) 0700 if missing; refuse a directory that is a
-/// symlink or belongs to another user; tighten a loose mode on our own
-/// directory (never loosen, never touch another user's).
+/// Create `dir` (and parents) 0700 if missing. An existing directory must
+/// already be private: a symlink, another user's directory or one that group
+/// or others can enter is refused, never "fixed" (it may be `/tmp` or a home
+/// directory that others rely on).
 pub fn ensure_private_dir(dir: &Path) -> Result<(), String> {
     match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -40,9 +41,14 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), String> {
                 ));
             }
             if meta.mode() & 0o077 != 0 {
-                tracing::warn!(dir = %dir.display(), mode = format!("{:o}", meta.mode() & 0o777), "tightening directory mode to 0700");
-                fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-                    .map_err(|e| format!("cannot set mode 0700 on {}: {e}", dir.display()))?;
+                return Err(format!(
+                    "directory {} has mode {:o}, so other users can reach what is inside; pdauthd keeps secrets \
+                     only in a private directory: use a directory of its own (e.g. the default), or run \
+                     `chmod 700 {}` if nobody else needs it",
+                    dir.display(),
+                    meta.mode() & 0o7777,
+                    dir.display()
+                ));
             }
             Ok(())
         }

@@ -6,6 +6,11 @@ use std::os::unix::fs::PermissionsExt;
 const ACCESS: &str = "pdus+_0XBPWQQ_11111111-2222-3333-4444-555555555555";
 const REFRESH: &str = "pdus+_1XBPWQQ_aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 
+/// The store's own directory inside a test's temp dir (which is 0755).
+fn sub(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("state")
+}
+
 fn key(byte: u8) -> Result<StoreKey, String> {
     Ok(StoreKey::from_bytes([byte; 32]))
 }
@@ -49,7 +54,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[test]
 fn save_and_load_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, report) = Store::open(dir.path(), key(1)).unwrap();
+    let (mut store, report) = Store::open(&sub(&dir), key(1)).unwrap();
     assert_eq!(report, OpenReport::default());
     assert_eq!(
         store.save_login("work", &tokens(ACCESS, Some(REFRESH)), 1_000).unwrap(),
@@ -65,7 +70,7 @@ fn save_and_load_round_trip() {
     assert!(store.load("nobody").unwrap().is_none());
     drop(store);
     // Survives a reopen with the same key.
-    let (store, _) = Store::open(dir.path(), key(1)).unwrap();
+    let (store, _) = Store::open(&sub(&dir), key(1)).unwrap();
     let (rows, bad) = store.load_all().unwrap();
     assert_eq!(rows.len(), 1);
     assert!(bad.is_empty());
@@ -75,10 +80,10 @@ fn save_and_load_round_trip() {
 fn files_are_private_and_hold_no_plaintext() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("state");
-    let loaded = crate::crypto::load_key(&dir, None);
+    let loaded = crate::crypto::load_key(&dir, None, true);
     assert!(loaded.key.is_none(), "the key file needs its directory first");
     ensure_private_dir(&dir).unwrap();
-    let loaded = crate::crypto::load_key(&dir, None);
+    let loaded = crate::crypto::load_key(&dir, None, true);
     let (mut store, _) = Store::open(&dir, loaded.key.ok_or_else(String::new)).unwrap();
     store.save_login("work", &tokens(ACCESS, Some(REFRESH)), 1_000).unwrap();
     assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
@@ -110,17 +115,17 @@ fn files_are_private_and_hold_no_plaintext() {
 #[test]
 fn delete_leaves_no_sealed_bytes_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(dir.path(), key(1)).unwrap();
+    let (mut store, _) = Store::open(&sub(&dir), key(1)).unwrap();
     store.save_login("work", &tokens(ACCESS, Some(REFRESH)), 1_000).unwrap();
     let sealed: Vec<u8> = store
         .conn
         .query_row("SELECT access_token FROM tokens WHERE profile='work'", [], |r| r.get(0))
         .unwrap();
     let probe = &sealed[sealed.len() - 24..];
-    assert!(all_file_bytes(dir.path()).iter().any(|(_, b)| contains(b, probe)));
+    assert!(all_file_bytes(&sub(&dir)).iter().any(|(_, b)| contains(b, probe)));
     assert!(store.delete("work").unwrap());
     assert!(!store.delete("work").unwrap());
-    for (path, bytes) in all_file_bytes(dir.path()) {
+    for (path, bytes) in all_file_bytes(&sub(&dir)) {
         assert!(!contains(&bytes, probe), "sealed token still in {}", path.display());
     }
     assert!(store.load("work").unwrap().is_none());
@@ -129,10 +134,10 @@ fn delete_leaves_no_sealed_bytes_behind() {
 #[test]
 fn wrong_key_refuses_and_reports_rows_unreadable() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(dir.path(), key(1)).unwrap();
+    let (mut store, _) = Store::open(&sub(&dir), key(1)).unwrap();
     store.save_login("work", &tokens(ACCESS, Some(REFRESH)), 1_000).unwrap();
     drop(store);
-    let (mut store, _) = Store::open(dir.path(), key(2)).unwrap();
+    let (mut store, _) = Store::open(&sub(&dir), key(2)).unwrap();
     assert_eq!(store.key_state(), &KeyState::Mismatch);
     let (rows, bad) = store.load_all().unwrap();
     assert!(rows.is_empty());
@@ -151,7 +156,7 @@ fn wrong_key_refuses_and_reports_rows_unreadable() {
 #[test]
 fn missing_key_never_stores_plaintext() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(dir.path(), Err("no credential".into())).unwrap();
+    let (mut store, _) = Store::open(&sub(&dir), Err("no credential".into())).unwrap();
     assert!(matches!(store.key_state(), KeyState::Missing(_)));
     let err = store.save_login("work", &tokens(ACCESS, None), 1).unwrap_err();
     assert!(err.to_string().contains("no credential"), "{err}");
@@ -161,7 +166,7 @@ fn missing_key_never_stores_plaintext() {
 #[test]
 fn sealed_values_cannot_be_swapped_between_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(dir.path(), key(1)).unwrap();
+    let (mut store, _) = Store::open(&sub(&dir), key(1)).unwrap();
     store.save_login("a", &tokens("token-a", None), 1).unwrap();
     store.save_login("b", &tokens("token-b", None), 1).unwrap();
     store
@@ -177,19 +182,20 @@ fn sealed_values_cannot_be_swapped_between_rows() {
 #[test]
 fn newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open(dir.path(), key(1)).unwrap());
-    let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+    drop(Store::open(&sub(&dir), key(1)).unwrap());
+    let conn = Connection::open(sub(&dir).join(DB_FILE)).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let err = Store::open(dir.path(), key(1)).unwrap_err();
+    let err = Store::open(&sub(&dir), key(1)).unwrap_err();
     assert!(err.to_string().contains("newer pdauthd"), "{err}");
 }
 
 #[test]
 fn corrupt_database_is_moved_aside_not_silently_recreated() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(DB_FILE), vec![0x5a; 8192]).unwrap();
-    let (store, report) = Store::open(dir.path(), key(1)).unwrap();
+    ensure_private_dir(&sub(&dir)).unwrap();
+    std::fs::write(sub(&dir).join(DB_FILE), vec![0x5a; 8192]).unwrap();
+    let (store, report) = Store::open(&sub(&dir), key(1)).unwrap();
     let aside = report.moved_aside.expect("corrupt file moved aside");
     assert!(aside.exists());
     assert_eq!(std::fs::read(&aside).unwrap(), vec![0x5a; 8192]);
@@ -208,12 +214,22 @@ fn symlinked_state_dir_is_refused() {
 }
 
 #[test]
-fn loose_state_dir_is_tightened() {
+fn loose_state_dir_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    drop(Store::open(dir.path(), key(1)).unwrap());
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let err = Store::open(dir.path(), key(1)).unwrap_err().to_string();
+    assert!(err.contains("mode 1777") && err.contains("chmod 700"), "{err}");
     assert_eq!(
-        std::fs::metadata(dir.path()).unwrap().permissions().mode() & 0o777,
-        0o700
+        std::fs::metadata(dir.path()).unwrap().permissions().mode() & 0o7777,
+        0o1777,
+        "never changed"
     );
+}
+
+#[test]
+fn missing_state_dir_is_created_private() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("a/b/state");
+    drop(Store::open(&dir, key(1)).unwrap());
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
 }

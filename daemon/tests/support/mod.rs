@@ -111,5 +111,13 @@ impl RawClient {
 }
 
 pub fn simple_config() -> String {
-    "[profiles.work]\nclient_id = \"pdauth-demo\"\ntoken_url = \"http://127.0.0.1:9/oauth/token\"\nauthorize_url = \"http://127.0.0.1:9/oauth/authorize\"\nredirect_uri = \"http://127.0.0.1:0/callback\"\n".to_string()
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!(
+        "[profiles.work]\nclient_id = \"pdauth-demo\"\ntoken_url = \"http://127.0.0.1:9/oauth/token\"\n\
+         authorize_url = \"http://127.0.0.1:9/oauth/authorize\"\nredirect_uri = \"http://127.0.0.1:{port}/callback\"\n"
+    )
 }

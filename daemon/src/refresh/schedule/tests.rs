@@ -87,6 +87,7 @@ fn start(script: &Arc<Script>, concurrency: usize) -> (CancellationToken, TaskTr
         Arc::new(script.clock.clone()),
         script.wake.clone(),
         concurrency,
+        WALL_CLOCK_CHECK,
         tasks.clone(),
         shutdown.clone(),
     ));
