@@ -45,6 +45,9 @@ pub struct ProfileRuntime {
     pub retry: Option<RetryInfo>,
     /// When the scheduler will next act for this profile.
     pub next_refresh_at: Option<i64>,
+    /// The jittered refresh time chosen for the current token (kept so the
+    /// plan does not move every time it is recomputed; reset with the token).
+    pub token_plan: Option<i64>,
     /// The store showed a refresh that was sent but never concluded.
     pub interrupted: bool,
     /// Bumped whenever `token` changes, so a caller can tell whether someone

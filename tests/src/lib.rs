@@ -4,6 +4,7 @@
 //! 127.0.0.1 and waits on events or generous deadlines.
 
 pub mod browser;
+pub mod inproc;
 pub mod procs;
 pub mod wire;
 

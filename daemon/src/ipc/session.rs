@@ -147,7 +147,11 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
     loop {
         let frame_out: Option<ServerFrame> = tokio::select! {
             biased;
-            _ = shutdown.cancelled() => break,
+            _ = shutdown.cancelled() => {
+                // Answer what is still in flight (bounded), then close.
+                finish_in_flight(&mut conn, &mut out_rx, &in_flight, &limits).await;
+                break;
+            }
             Some(frame) = out_rx.recv() => Some(frame),
             event = next_event(&mut events) => match event {
                 Ok(event) => Some(ServerFrame::Event { event }),
@@ -243,6 +247,41 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Write the replies of requests still running, waiting a short while for
+/// them, before the connection closes at shutdown.
+async fn finish_in_flight(
+    conn: &mut Conn,
+    out_rx: &mut mpsc::Receiver<ServerFrame>,
+    in_flight: &Arc<Semaphore>,
+    limits: &Limits,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        while let Ok(frame) = out_rx.try_recv() {
+            if tokio::time::timeout(limits.write_timeout, conn.send(frame))
+                .await
+                .map_or(true, |r| r.is_err())
+            {
+                return;
+            }
+        }
+        if in_flight.available_permits() == limits.max_in_flight {
+            return;
+        }
+        match tokio::time::timeout_at(deadline, out_rx.recv()).await {
+            Ok(Some(frame)) => {
+                if tokio::time::timeout(limits.write_timeout, conn.send(frame))
+                    .await
+                    .map_or(true, |r| r.is_err())
+                {
+                    return;
+                }
+            }
+            Ok(None) | Err(_) => return,
         }
     }
 }

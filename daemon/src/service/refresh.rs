@@ -81,7 +81,7 @@ impl Service {
                 lock(&self.planner).cancel(name);
                 return;
             };
-            let at = plan_for(rt, configured, now, keepalive);
+            let at = plan_for(&mut *rt, configured, now, keepalive);
             rt.next_refresh_at = at;
             at
         };
@@ -314,7 +314,7 @@ impl Service {
             rt.interrupted = false;
             rt.generation += 1;
             // Plan afresh for the new token.
-            rt.next_refresh_at = None;
+            rt.token_plan = None;
         }
         if let Some(why) = unpersisted {
             self.schedule_retry(name, &why, now);
@@ -343,6 +343,7 @@ impl Service {
                     rt.token = Some(row);
                     rt.refreshing = false;
                     rt.generation += 1;
+                    rt.token_plan = None;
                 }
                 return Ok(());
             }
@@ -422,7 +423,7 @@ impl Service {
 
 /// When the scheduler should next act for a profile: a pending save or retry
 /// first, an interrupted refresh at once, else the plan for its token.
-fn plan_for(rt: &ProfileRuntime, configured: bool, now: i64, keepalive: i64) -> Option<i64> {
+fn plan_for(rt: &mut ProfileRuntime, configured: bool, now: i64, keepalive: i64) -> Option<i64> {
     if !configured || rt.problem.is_some() {
         return None;
     }
@@ -437,14 +438,9 @@ fn plan_for(rt: &ProfileRuntime, configured: bool, now: i64, keepalive: i64) -> 
     if rt.interrupted {
         return Some(now);
     }
-    if let Some(planned) = rt.next_refresh_at.filter(|t| *t > token.obtained_at) {
-        // Keep the jittered plan made for this token.
-        return Some(planned);
-    }
-    Some(plan_at(
-        token.obtained_at,
-        token.expires_at,
-        keepalive,
-        &mut rand::thread_rng(),
-    ))
+    let (obtained, expires) = (token.obtained_at, token.expires_at);
+    Some(
+        *rt.token_plan
+            .get_or_insert_with(|| plan_at(obtained, expires, keepalive, &mut rand::thread_rng())),
+    )
 }
