@@ -1,15 +1,42 @@
 //! The terminal UI's state and its reducer: `App::update(msg)` changes state
 //! and returns the effects to carry out as data. No IO, no clock, no terminal:
-//! time arrives in messages and views read the state.
+//! time arrives in messages and views read the state. Which screen is shown
+//! is decided in one place, [`App::show`].
+
+mod audit;
+mod list;
+
+use std::collections::BTreeSet;
 
 use pdauth_common::sanitize;
-use pdauth_common::{Event, LoginInfo, ProfileStatus, Request, Response, RevokeOutcome, StorageInfo};
+use pdauth_common::{Event, LoginInfo, ProfileStatus, Request, Response, RevokeOutcome, StorageInfo, TokenState};
+
+pub use audit::{AUDIT_LIMIT, AuditLog, Loading, TIMELINE_LIMIT};
 
 use crate::keymap::{self, Action, Mode};
 use crate::msg::{Effect, Failure, Msg};
+use crate::{clock, words};
 
 /// How long a notice stays in the footer, in seconds.
 pub const NOTICE_SECONDS: i64 = 8;
+/// Rows a page key moves.
+pub const PAGE: usize = 10;
+
+/// The top-level screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The profile list (with the detail pane when one is open).
+    Tokens,
+    /// The audit log of every profile.
+    Audit,
+}
+
+/// The detail pane of one profile: its health and its audit timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub profile: String,
+    pub timeline: AuditLog,
+}
 
 /// The daemon connection as the UI sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +93,8 @@ pub struct LoginDialog {
     pub approval: Approval,
     /// A line about the browser launcher.
     pub note: Option<String>,
+    /// The profile already held a usable token that this login replaces.
+    pub replaces_token: bool,
 }
 
 /// A dialog over the Tokens screen.
@@ -94,11 +123,28 @@ pub struct App {
     pub link: Link,
     pub profiles: Vec<ProfileStatus>,
     pub storage: Option<StorageInfo>,
+    /// Position of the cursor in the (filtered) profile list.
     pub selected: usize,
+    /// Case-insensitive part of a profile name; empty shows every profile.
+    pub filter: String,
+    /// The filter is being typed.
+    pub filtering: bool,
+    pub screen: Screen,
+    /// Open over the Tokens screen.
+    pub detail: Option<Detail>,
+    /// The Audit screen's entries, newest first.
+    pub audit: AuditLog,
+    /// Profiles with a `Refresh` request in flight from this UI.
+    pub refreshing: BTreeSet<String>,
+    /// Profiles whose login this UI cancelled: the daemon's failure report
+    /// for it is expected and not news.
+    pub cancelled: BTreeSet<String>,
     pub dialog: Option<Dialog>,
     pub help: bool,
     pub notice: Option<Notice>,
     pub now: i64,
+    /// Local UTC offset in seconds, for times shown.
+    pub utc_offset: i32,
 }
 
 impl App {
@@ -111,10 +157,18 @@ impl App {
             profiles: Vec::new(),
             storage: None,
             selected: 0,
+            filter: String::new(),
+            filtering: false,
+            screen: Screen::Tokens,
+            detail: None,
+            audit: AuditLog::default(),
+            refreshing: BTreeSet::new(),
+            cancelled: BTreeSet::new(),
             dialog: None,
             help: false,
             notice: None,
             now,
+            utc_offset: 0,
         }
     }
 
@@ -124,6 +178,9 @@ impl App {
             return Mode::Disconnected;
         }
         match &self.dialog {
+            None if self.screen == Screen::Audit => Mode::Audit,
+            None if self.detail.is_some() => Mode::Detail,
+            None if self.filtering => Mode::Filter,
             None => Mode::Tokens,
             Some(Dialog::Login(d)) => match d.phase {
                 LoginPhase::Failed(_) => Mode::LoginFailed,
@@ -135,8 +192,12 @@ impl App {
         }
     }
 
-    pub fn selected_profile(&self) -> Option<&ProfileStatus> {
-        self.profiles.get(self.selected)
+    /// The profile the keys act on: the detail pane's, else the selected one.
+    pub fn target_profile(&self) -> Option<&ProfileStatus> {
+        match &self.detail {
+            Some(d) => self.profiles.iter().find(|p| p.name == d.profile),
+            None => self.selected_profile(),
+        }
     }
 
     /// The notice still worth showing at `now`.
@@ -166,7 +227,9 @@ impl App {
                 self.link = Link::Up { daemon_version };
                 self.storage = Some(storage);
                 self.replace_profiles(profiles);
-                Vec::new()
+                // Requests in flight died with the old connection.
+                self.refreshing.clear();
+                self.refetch()
             }
             Msg::Disconnected { message } => {
                 let attempts = match &self.link {
@@ -222,33 +285,75 @@ impl App {
                 self.help = !self.help;
                 Vec::new()
             }
-            Action::Up => {
-                self.selected = self.selected.saturating_sub(1);
+            Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                self.move_cursor(action);
                 Vec::new()
             }
-            Action::Down => {
-                if self.selected + 1 < self.profiles.len() {
-                    self.selected += 1;
+            Action::Open => match self.selected_profile() {
+                Some(p) => {
+                    let profile = p.name.clone();
+                    self.open_detail(profile)
                 }
+                None => Vec::new(),
+            },
+            Action::Back => {
+                if self.screen == Screen::Audit {
+                    self.show(Screen::Tokens)
+                } else {
+                    self.detail = None;
+                    Vec::new()
+                }
+            }
+            Action::SwitchScreen => {
+                let next = match self.screen {
+                    Screen::Tokens => Screen::Audit,
+                    Screen::Audit => Screen::Tokens,
+                };
+                self.show(next)
+            }
+            Action::Reload => self.refetch(),
+            Action::Refresh => self.refresh(),
+            Action::StartFilter => {
+                self.filtering = true;
                 Vec::new()
             }
-            Action::Top => {
-                self.selected = 0;
+            Action::FilterChar(c) => {
+                let mut text = self.filter.clone();
+                text.push(c);
+                self.set_filter(text);
                 Vec::new()
             }
-            Action::Bottom => {
-                self.selected = self.profiles.len().saturating_sub(1);
+            Action::FilterBackspace => {
+                let mut text = self.filter.clone();
+                text.pop();
+                self.set_filter(text);
+                Vec::new()
+            }
+            Action::FilterDone => {
+                self.filtering = false;
+                Vec::new()
+            }
+            Action::ClearFilter => {
+                self.filtering = false;
+                self.set_filter(String::new());
                 Vec::new()
             }
             Action::Login => self.start_login(),
             Action::Revoke => {
-                match self.selected_profile() {
+                match self.target_profile() {
+                    Some(p) if !words::has_stored_token(p) => {
+                        let text = format!("{} has nothing stored to revoke.", p.name);
+                        self.notify(Tone::Info, text);
+                    }
                     Some(p) => {
                         self.dialog = Some(Dialog::ConfirmRevoke {
                             profile: p.name.clone(),
                         });
                     }
-                    None => self.notify(Tone::Error, "No profile to revoke: pdauthd has none configured."),
+                    None if self.profiles.is_empty() => {
+                        self.notify(Tone::Error, "No profile to revoke: pdauthd has none configured.")
+                    }
+                    None => self.notify(Tone::Error, "No profile selected."),
                 }
                 Vec::new()
             }
@@ -267,7 +372,9 @@ impl App {
             },
             Action::Cancel => match self.dialog.take() {
                 Some(Dialog::Login(d)) => {
-                    self.notify(Tone::Info, format!("Login for {} cancelled.", d.profile));
+                    self.notify(Tone::Info, "Login cancelled.");
+                    // pdauthd reports the cancelled login as failed too.
+                    self.cancelled.insert(d.profile.clone());
                     vec![Effect::Request(Request::CancelLogin { profile: d.profile })]
                 }
                 Some(Dialog::ConfirmRevoke { profile }) => {
@@ -305,7 +412,7 @@ impl App {
                     vec![Effect::OpenBrowser(info.authorize_url.clone())]
                 } else {
                     d.note = Some(
-                        "No graphical session here (DISPLAY and WAYLAND_DISPLAY are unset): copy the URL into a browser."
+                        "No graphical session here (no DISPLAY or WAYLAND_DISPLAY): copy the URL into a browser."
                             .to_string(),
                     );
                     Vec::new()
@@ -330,8 +437,8 @@ impl App {
     }
 
     fn start_login(&mut self) -> Vec<Effect> {
-        let profile = match (&self.dialog, self.selected_profile()) {
-            (Some(Dialog::Login(d)), _) => d.profile.clone(),
+        let (profile, replaces_token) = match (&self.dialog, self.target_profile()) {
+            (Some(Dialog::Login(d)), _) => (d.profile.clone(), d.replaces_token),
             (None, Some(p)) => {
                 // A login still pending (from this UI or `pdauth login`) is
                 // shown rather than restarted, so its URL keeps working.
@@ -341,10 +448,11 @@ impl App {
                         phase: LoginPhase::Waiting(info.clone()),
                         approval: Approval::Idle,
                         note: Some("This login was already pending; Esc cancels it.".to_string()),
+                        replaces_token: replaces_token(p),
                     }));
                     return Vec::new();
                 }
-                p.name.clone()
+                (p.name.clone(), replaces_token(p))
             }
             _ => {
                 if self.profiles.is_empty() {
@@ -353,21 +461,132 @@ impl App {
                 return Vec::new();
             }
         };
+        self.cancelled.remove(&profile);
         self.dialog = Some(Dialog::Login(LoginDialog {
             profile: profile.clone(),
             phase: LoginPhase::Starting,
             approval: Approval::Idle,
             note: None,
+            replaces_token,
         }));
         vec![Effect::Request(Request::Login { profile })]
+    }
+
+    /// Refresh the target profile's tokens now, unless there is nothing to
+    /// refresh or a refresh from here is already in flight.
+    fn refresh(&mut self) -> Vec<Effect> {
+        let Some(p) = self.target_profile() else {
+            self.notify(Tone::Error, "No profile selected.");
+            return Vec::new();
+        };
+        let profile = p.name.clone();
+        if !words::has_stored_token(p) {
+            self.notify(
+                Tone::Info,
+                format!("{profile} has no token to refresh: press l to log in."),
+            );
+            return Vec::new();
+        }
+        if !self.refreshing.insert(profile.clone()) {
+            self.notify(Tone::Info, format!("Already refreshing {profile}…"));
+            return Vec::new();
+        }
+        self.notify(Tone::Info, format!("Refreshing {profile}…"));
+        vec![Effect::Request(Request::Refresh { profile })]
+    }
+
+    /// Say how a refresh ended.
+    fn refreshed(&mut self, status: &ProfileStatus) {
+        let name = &status.name;
+        let reason = status.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+        match status.state {
+            TokenState::Valid | TokenState::Expiring | TokenState::Unpersisted => {
+                let expiry = match status.expires_at {
+                    Some(at) if at > self.now => format!(", expires in {}", clock::compact(at - self.now)),
+                    _ => String::new(),
+                };
+                let text = format!("Refreshed {name}: {}{expiry}.", status.state.label());
+                self.notify(Tone::Success, text);
+            }
+            TokenState::NeedsLogin => {
+                self.notify(Tone::Error, format!("{name} needs a new login{reason}"));
+            }
+            state => {
+                let text = format!("{name} was not refreshed: {}{reason}", state.label());
+                self.notify(Tone::Error, text);
+            }
+        }
+    }
+
+    /// The one place that changes screens, and fetches what the new one shows.
+    pub fn show(&mut self, screen: Screen) -> Vec<Effect> {
+        self.screen = screen;
+        self.filtering = false;
+        self.refetch()
+    }
+
+    /// Open the detail pane of `profile` and fetch its timeline.
+    fn open_detail(&mut self, profile: String) -> Vec<Effect> {
+        self.filtering = false;
+        self.detail = Some(Detail {
+            profile,
+            timeline: AuditLog::default(),
+        });
+        self.refetch()
+    }
+
+    /// Requests for the audit entries on screen, marking them loading.
+    fn refetch(&mut self) -> Vec<Effect> {
+        if !matches!(self.link, Link::Up { .. }) {
+            return Vec::new();
+        }
+        match (self.screen, &mut self.detail) {
+            (Screen::Audit, _) => {
+                self.audit.loading = Loading::Loading;
+                vec![Effect::Request(Request::Audit {
+                    profile: None,
+                    limit: Some(AUDIT_LIMIT),
+                })]
+            }
+            (Screen::Tokens, Some(detail)) => {
+                detail.timeline.loading = Loading::Loading;
+                vec![Effect::Request(Request::Audit {
+                    profile: Some(detail.profile.clone()),
+                    limit: Some(TIMELINE_LIMIT),
+                })]
+            }
+            (Screen::Tokens, None) => Vec::new(),
+        }
+    }
+
+    fn move_cursor(&mut self, action: Action) {
+        let (len, cursor) = match (self.screen, &mut self.detail) {
+            (Screen::Audit, _) => (self.audit.entries.len(), &mut self.audit.selected),
+            (Screen::Tokens, Some(d)) => (d.timeline.entries.len(), &mut d.timeline.selected),
+            (Screen::Tokens, None) => (self.visible().len(), &mut self.selected),
+        };
+        let last = len.saturating_sub(1);
+        *cursor = match action {
+            Action::Up => cursor.saturating_sub(1),
+            Action::Down => (*cursor + 1).min(last),
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::PageUp => cursor.saturating_sub(PAGE),
+            Action::PageDown => (*cursor + PAGE).min(last),
+            _ => *cursor,
+        };
     }
 
     fn on_event(&mut self, event: Event) {
         match event {
             Event::Health { status } => self.upsert(status),
             Event::Resync { profiles } => self.replace_profiles(profiles),
-            // The Tokens screen shows health, not the audit trail.
-            Event::Audit { .. } => {}
+            Event::Audit { entry } => {
+                if let Some(d) = self.detail.as_mut().filter(|d| d.profile == entry.profile) {
+                    d.timeline.merge(vec![entry.clone()], TIMELINE_LIMIT);
+                }
+                self.audit.merge(vec![entry], AUDIT_LIMIT);
+            }
             Event::LoginStarted { login } => {
                 if let Some(p) = self.profiles.iter_mut().find(|p| p.name == login.profile) {
                     p.login = Some(login.clone());
@@ -387,6 +606,10 @@ impl App {
             }
             Event::LoginFailed { profile, message } => {
                 let message = sanitize::for_terminal(&message);
+                if self.cancelled.remove(&profile) {
+                    // This UI cancelled it and said so already.
+                    return;
+                }
                 match &mut self.dialog {
                     Some(Dialog::Login(d)) if d.profile == profile => {
                         d.phase = LoginPhase::Failed(message);
@@ -431,7 +654,22 @@ impl App {
                 }
                 _ => self.notify(Tone::Error, format!("Revoking {profile} failed: {}", failure.message)),
             },
+            (Request::Refresh { profile }, result) => {
+                self.refreshing.remove(&profile);
+                match result {
+                    Ok(Response::Refreshed { status }) => {
+                        self.refreshed(&status);
+                        self.upsert(status);
+                    }
+                    Ok(_) => {}
+                    Err(failure) => {
+                        self.notify(Tone::Error, format!("Refreshing {profile} failed: {}", failure.message));
+                    }
+                }
+            }
+            (Request::Audit { profile, .. }, result) => self.on_audit(profile, result),
             (Request::CancelLogin { profile }, Err(failure)) => {
+                self.cancelled.remove(&profile);
                 self.notify(
                     Tone::Error,
                     format!("Could not cancel the login for {profile}: {}", failure.message),
@@ -444,23 +682,6 @@ impl App {
         }
     }
 
-    fn upsert(&mut self, status: ProfileStatus) {
-        match self.profiles.iter_mut().find(|p| p.name == status.name) {
-            Some(slot) => *slot = status,
-            None => self.profiles.push(status),
-        }
-    }
-
-    /// Replace every profile, keeping the selection on the same name.
-    fn replace_profiles(&mut self, profiles: Vec<ProfileStatus>) {
-        let selected_name = self.selected_profile().map(|p| p.name.clone());
-        self.profiles = profiles;
-        self.selected = selected_name
-            .and_then(|name| self.profiles.iter().position(|p| p.name == name))
-            .unwrap_or(self.selected)
-            .min(self.profiles.len().saturating_sub(1));
-    }
-
     fn notify(&mut self, tone: Tone, text: impl Into<String>) {
         self.notice = Some(Notice {
             text: sanitize::for_terminal(&text.into()),
@@ -468,6 +689,11 @@ impl App {
             at: self.now,
         });
     }
+}
+
+/// Whether a new login would replace a token the profile can use now.
+fn replaces_token(p: &ProfileStatus) -> bool {
+    p.state.has_usable_token()
 }
 
 fn request_name(request: &Request) -> &'static str {

@@ -1,7 +1,10 @@
 //! Sample profiles and a fixed clock for the reducer and view tests. Test
 //! builds only.
 
-use pdauth_common::{Account, LoginInfo, ProfileStatus, StorageInfo, TokenState, UserSummary};
+use pdauth_common::{
+    Account, Actor, AuditEntry, LoginInfo, ProfileStatus, RefreshResult, RetryInfo, StorageInfo, TokenState,
+    UserSummary,
+};
 
 use crate::app::{App, Link};
 
@@ -44,10 +47,18 @@ fn signed_in(name: &str, state: TokenState, expires_in: i64) -> ProfileStatus {
         api_url: Some("https://api.pagerduty.com".to_string()),
         login: None,
         has_refresh_token: true,
-        next_refresh_at: None,
+        next_refresh_at: Some(NOW + expires_in - 732),
         last_refresh: None,
         retry: None,
     }
+}
+
+fn refresh_result(ago: i64, ok: bool, message: &str) -> Option<RefreshResult> {
+    Some(RefreshResult {
+        at: NOW - ago,
+        ok,
+        message: message.to_string(),
+    })
 }
 
 /// A profile named after its state, with data typical of that state.
@@ -64,25 +75,46 @@ pub fn profile(state: TokenState) -> ProfileStatus {
             login: Some(login_info(&name)),
             ..ProfileStatus::logged_out(name)
         },
-        TokenState::Valid => signed_in(&name, state, 3_552),
-        TokenState::Expiring => signed_in(&name, state, 245),
-        TokenState::Refreshing => signed_in(&name, state, 118),
+        TokenState::Valid => ProfileStatus {
+            last_refresh: refresh_result(48, true, "refreshed"),
+            ..signed_in(&name, state, 3_552)
+        },
+        TokenState::Expiring => ProfileStatus {
+            next_refresh_at: Some(NOW + 5),
+            ..signed_in(&name, state, 245)
+        },
+        TokenState::Refreshing => ProfileStatus {
+            next_refresh_at: None,
+            ..signed_in(&name, state, 118)
+        },
         TokenState::RefreshFailing => ProfileStatus {
-            reason: Some("identity.pagerduty.com timed out; retrying in 30 s".to_string()),
+            reason: Some("refreshes fail and are being retried".to_string()),
+            last_refresh: refresh_result(35, false, "identity.pagerduty.com timed out after 10 s"),
+            retry: Some(RetryInfo {
+                attempts: 3,
+                last_error: "identity.pagerduty.com timed out after 10 s".to_string(),
+                next_attempt_at: NOW + 25,
+            }),
+            next_refresh_at: Some(NOW + 25),
             ..signed_in(&name, state, 95)
         },
         TokenState::Expired => ProfileStatus {
             reason: Some("refresh pending after a network outage".to_string()),
+            last_refresh: refresh_result(300, false, "network unreachable"),
+            next_refresh_at: Some(NOW - 240),
             ..signed_in(&name, state, -240)
         },
         TokenState::NeedsLogin => ProfileStatus {
-            reason: Some("PagerDuty rejected the refresh token (invalid_grant): log in again".to_string()),
+            reason: Some("the refresh token was rejected (invalid_grant): log in again".to_string()),
+            last_refresh: refresh_result(2 * 86_400, false, "invalid_grant"),
+            next_refresh_at: None,
             ..signed_in(&name, state, -2 * 86_400 - 3_600)
         },
         TokenState::Unpersisted => ProfileStatus {
             reason: Some("disk full: the new tokens are kept in memory only".to_string()),
             scopes_granted: vec!["read".to_string()],
             scopes_missing: vec!["write".to_string()],
+            last_refresh: refresh_result(30, true, "refreshed"),
             ..signed_in(&name, state, 2 * 86_400 + 3 * 3_600 + 60)
         },
         TokenState::Error => ProfileStatus {
@@ -92,9 +124,68 @@ pub fn profile(state: TokenState) -> ProfileStatus {
             scopes_granted: Vec::new(),
             obtained_at: None,
             expires_at: None,
+            has_refresh_token: false,
+            next_refresh_at: None,
             ..signed_in(&name, state, 0)
         },
     }
+}
+
+/// A profile PagerDuty granted none of its requested scopes (it silently
+/// grants only `openid` for invalid ones).
+pub fn no_scopes() -> ProfileStatus {
+    ProfileStatus {
+        name: "scoped".to_string(),
+        scopes_requested: vec!["incidents.read".to_string(), "services.read".to_string()],
+        scopes_granted: vec!["openid".to_string()],
+        scopes_missing: vec!["incidents.read".to_string(), "services.read".to_string()],
+        ..profile(TokenState::Valid)
+    }
+}
+
+/// An audit trail of `profile`, newest first, with a failing refresh.
+pub fn audit_entries(profile: &str) -> Vec<AuditEntry> {
+    let entry = |id: i64, ago: i64, event: &str, actor: Option<Actor>, detail: Option<&str>| AuditEntry {
+        id,
+        at: NOW - ago,
+        profile: profile.to_string(),
+        event: event.to_string(),
+        actor,
+        detail: detail.map(str::to_string),
+    };
+    let me = Some(Actor {
+        uid: 1000,
+        pid: Some(4242),
+    });
+    vec![
+        entry(
+            9,
+            35,
+            "refresh_failed",
+            None,
+            Some("identity.pagerduty.com timed out after 10 s"),
+        ),
+        entry(
+            8,
+            95,
+            "refresh_failed",
+            None,
+            Some("identity.pagerduty.com timed out after 10 s"),
+        ),
+        entry(7, 300, "token_issued", me, None),
+        entry(6, 1_800, "refresh_ok", None, None),
+        entry(5, 3_000, "token_issued", me, None),
+        entry(4, 3_500, "login_completed", None, Some("granted read write")),
+        entry(3, 3_560, "login_started", me, None),
+        entry(2, 90_000, "revoked", me, Some("confirmed by the identity server")),
+        entry(
+            1,
+            100_000,
+            "needs_login",
+            None,
+            Some("the refresh token was rejected by PagerDuty"),
+        ),
+    ]
 }
 
 /// One profile in every state, in [`TokenState::ALL`] order.

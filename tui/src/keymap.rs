@@ -9,6 +9,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 pub enum Mode {
     /// The profile table.
     Tokens,
+    /// Typing the profile filter: printable keys go into it.
+    Filter,
+    /// One profile's health and audit timeline.
+    Detail,
+    /// The audit log of every profile.
+    Audit,
     /// The "pdauthd is not running" screen.
     Disconnected,
     /// Login dialog, waiting for the daemon's answer or the browser.
@@ -30,8 +36,27 @@ pub enum Action {
     Down,
     Top,
     Bottom,
+    PageUp,
+    PageDown,
     Login,
     Revoke,
+    /// Refresh the profile's tokens now.
+    Refresh,
+    /// Fetch the audit log again.
+    Reload,
+    /// Open the selected profile's detail pane.
+    Open,
+    /// Leave the detail pane or the Audit screen.
+    Back,
+    /// Tokens ⇄ Audit.
+    SwitchScreen,
+    StartFilter,
+    FilterChar(char),
+    FilterBackspace,
+    /// Stop typing, keep the filter.
+    FilterDone,
+    /// Empty the filter.
+    ClearFilter,
     ToggleHelp,
     Quit,
     OpenBrowser,
@@ -71,21 +96,56 @@ pub fn action(mode: Mode, help_open: bool, key: &KeyEvent) -> Option<Action> {
             _ => None,
         };
     }
+    if mode == Mode::Filter {
+        return match key.code {
+            KeyCode::Esc => Some(Action::ClearFilter),
+            KeyCode::Enter => Some(Action::FilterDone),
+            KeyCode::Backspace => Some(Action::FilterBackspace),
+            KeyCode::Down => Some(Action::Down),
+            KeyCode::Up => Some(Action::Up),
+            KeyCode::Char(c) if !c.is_control() => Some(Action::FilterChar(c)),
+            _ => None,
+        };
+    }
     match key.code {
         KeyCode::Char('?') => return Some(Action::ToggleHelp),
         KeyCode::Char('q') => return Some(Action::Quit),
         _ => {}
     }
+    let list = |code: KeyCode| match code {
+        KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
+        KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
+        KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
+        KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
+        KeyCode::PageDown => Some(Action::PageDown),
+        KeyCode::PageUp => Some(Action::PageUp),
+        KeyCode::Tab | KeyCode::BackTab => Some(Action::SwitchScreen),
+        _ => None,
+    };
     match mode {
         Mode::Tokens => match key.code {
-            KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
-            KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
-            KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
-            KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
+            KeyCode::Enter => Some(Action::Open),
             KeyCode::Char('l') => Some(Action::Login),
             KeyCode::Char('x') => Some(Action::Revoke),
-            _ => None,
+            KeyCode::Char('r') => Some(Action::Refresh),
+            KeyCode::Char('/') => Some(Action::StartFilter),
+            KeyCode::Esc => Some(Action::ClearFilter),
+            code => list(code),
         },
+        Mode::Detail => match key.code {
+            KeyCode::Esc | KeyCode::Backspace => Some(Action::Back),
+            KeyCode::Char('l') => Some(Action::Login),
+            KeyCode::Char('x') => Some(Action::Revoke),
+            KeyCode::Char('r') => Some(Action::Refresh),
+            code => list(code),
+        },
+        Mode::Audit => match key.code {
+            KeyCode::Esc => Some(Action::Back),
+            KeyCode::Char('r') => Some(Action::Reload),
+            code => list(code),
+        },
+        // Handled above.
+        Mode::Filter => None,
         Mode::Disconnected | Mode::Revoking => None,
         Mode::LoginWaiting { demo } => match key.code {
             KeyCode::Char('o') => Some(Action::OpenBrowser),
@@ -116,10 +176,35 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
         Mode::Tokens => vec![
             hint("j / ↓", "select the next profile"),
             hint("k / ↑", "select the previous profile"),
-            hint("g / Home", "first profile"),
-            hint("G / End", "last profile"),
+            hint("g / G", "first / last profile"),
+            hint("Enter", "details and audit timeline of the profile"),
             hint("l", "log in to the selected profile"),
+            hint("r", "refresh the selected profile's tokens now"),
             hint("x", "revoke the selected profile's tokens"),
+            hint("/", "filter the profiles by name (Esc clears)"),
+            hint("Tab", "switch to the Audit screen"),
+        ],
+        Mode::Filter => vec![
+            hint("letters", "narrow the list as you type"),
+            hint("↑ / ↓", "move in the narrowed list"),
+            hint("Enter", "keep the filter, back to the keys"),
+            hint("Esc", "clear the filter"),
+        ],
+        Mode::Detail => vec![
+            hint("j / k", "move in the timeline"),
+            hint("PgUp / PgDn", "page through the timeline"),
+            hint("r", "refresh the tokens now"),
+            hint("l", "log in again"),
+            hint("x", "revoke the tokens"),
+            hint("Esc", "back to the profile list"),
+            hint("Tab", "switch to the Audit screen"),
+        ],
+        Mode::Audit => vec![
+            hint("j / k", "move in the log"),
+            hint("PgUp / PgDn", "page through the log"),
+            hint("g / G", "newest / oldest"),
+            hint("r", "fetch the log again"),
+            hint("Tab / Esc", "back to the Tokens screen"),
         ],
         Mode::Disconnected => vec![],
         Mode::LoginWaiting { demo } => {
@@ -144,9 +229,29 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
 pub fn footer(mode: Mode) -> Vec<Hint> {
     match mode {
         Mode::Tokens => vec![
-            hint("j/k", "move"),
+            hint("↵", "details"),
+            hint("l", "login"),
+            hint("r", "refresh"),
+            hint("x", "revoke"),
+            hint("/", "filter"),
+            hint("Tab", "audit"),
+            hint("?", "help"),
+            hint("q", "quit"),
+        ],
+        Mode::Filter => vec![hint("Enter", "keep"), hint("Esc", "clear"), hint("↑/↓", "move")],
+        Mode::Detail => vec![
+            hint("Esc", "back"),
+            hint("r", "refresh"),
             hint("l", "login"),
             hint("x", "revoke"),
+            hint("j/k", "timeline"),
+            hint("?", "help"),
+            hint("q", "quit"),
+        ],
+        Mode::Audit => vec![
+            hint("Tab", "tokens"),
+            hint("j/k", "move"),
+            hint("r", "reload"),
             hint("?", "help"),
             hint("q", "quit"),
         ],
@@ -205,6 +310,60 @@ mod tests {
         assert_eq!(action(Mode::Tokens, true, &key(KeyCode::Char('l'))), None);
         assert_eq!(action(Mode::Tokens, true, &key(KeyCode::Esc)), Some(Action::ToggleHelp));
         assert_eq!(action(Mode::Tokens, false, &key(KeyCode::Down)), Some(Action::Down));
+    }
+
+    #[test]
+    fn filter_mode_takes_every_printable_key() {
+        for c in ['q', '?', 'j', 'l', '/', 'W'] {
+            assert_eq!(
+                action(Mode::Filter, false, &key(KeyCode::Char(c))),
+                Some(Action::FilterChar(c))
+            );
+        }
+        assert_eq!(
+            action(Mode::Filter, false, &key(KeyCode::Esc)),
+            Some(Action::ClearFilter)
+        );
+        assert_eq!(
+            action(Mode::Filter, false, &key(KeyCode::Enter)),
+            Some(Action::FilterDone)
+        );
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action(Mode::Filter, false, &ctrl_c), Some(Action::Quit));
+    }
+
+    #[test]
+    fn screens_and_panes() {
+        assert_eq!(action(Mode::Tokens, false, &key(KeyCode::Enter)), Some(Action::Open));
+        assert_eq!(
+            action(Mode::Tokens, false, &key(KeyCode::Tab)),
+            Some(Action::SwitchScreen)
+        );
+        assert_eq!(action(Mode::Detail, false, &key(KeyCode::Esc)), Some(Action::Back));
+        assert_eq!(
+            action(Mode::Audit, false, &key(KeyCode::Tab)),
+            Some(Action::SwitchScreen)
+        );
+        assert_eq!(
+            action(Mode::Audit, false, &key(KeyCode::Char('r'))),
+            Some(Action::Reload)
+        );
+        assert_eq!(
+            action(Mode::Detail, false, &key(KeyCode::Char('r'))),
+            Some(Action::Refresh)
+        );
+        assert_eq!(
+            action(Mode::Tokens, false, &key(KeyCode::Char('/'))),
+            Some(Action::StartFilter)
+        );
+    }
+
+    #[test]
+    fn every_mode_documents_quit_and_help() {
+        for mode in [Mode::Tokens, Mode::Detail, Mode::Audit, Mode::Filter] {
+            assert!(hints(mode).iter().any(|h| h.keys.contains('q')), "{mode:?}");
+            assert!(!footer(mode).is_empty(), "{mode:?}");
+        }
     }
 
     #[test]

@@ -124,6 +124,7 @@ fn write_raw_url(out: &mut impl Write, url: &RawUrl) -> io::Result<()> {
 pub async fn run(options: Options) -> anyhow::Result<()> {
     let mut app = App::new(options.socket.display().to_string(), clock::unix_now());
     app.demo = options.demo;
+    app.utc_offset = clock::local_offset();
     app.browser_available = browser::available();
 
     install_panic_hook();

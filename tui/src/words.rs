@@ -51,7 +51,9 @@ pub fn next_refresh(p: &ProfileStatus, now: i64) -> String {
     }
     match p.state {
         TokenState::Refreshing => "now".to_string(),
-        TokenState::LoggedOut | TokenState::LoginPending | TokenState::NeedsLogin => "-".to_string(),
+        TokenState::LoggedOut | TokenState::LoginPending | TokenState::NeedsLogin | TokenState::Error => {
+            "-".to_string()
+        }
         _ if !p.has_refresh_token => "no refresh token".to_string(),
         _ => match p.next_refresh_at {
             Some(at) => clock::countdown(at, now),

@@ -2,7 +2,7 @@
 //! terminal and no runtime.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use pdauth_common::{ErrorCode, Event, Request, Response, RevokeOutcome, TokenState};
+use pdauth_common::{AuditEntry, ErrorCode, Event, Request, Response, RevokeOutcome, TokenState};
 
 use super::*;
 use crate::fixtures::{self, NOW};
@@ -305,6 +305,7 @@ fn revoke_asks_first_then_shows_the_outcome() {
 #[test]
 fn declining_a_revoke_sends_nothing() {
     let mut app = app();
+    app.selected = 2;
     app.update(key('x'));
     assert!(app.update(key('n')).is_empty());
     assert!(app.dialog.is_none());
@@ -313,7 +314,8 @@ fn declining_a_revoke_sends_nothing() {
 #[test]
 fn revoke_failure_is_shown() {
     let mut app = app();
-    let profile = name_at(&app, 0);
+    app.selected = 2;
+    let profile = name_at(&app, 2);
     app.update(key('x'));
     app.update(key('y'));
     app.update(Msg::Replied {
@@ -381,7 +383,9 @@ fn disconnect_shows_the_message_and_reconnect_recovers() {
     assert_eq!(app.profiles.len(), TokenState::ALL.len());
 
     // Losing the daemon with a dialog open closes it and says so.
+    app.selected = 2;
     app.update(key('x'));
+    assert!(app.dialog.is_some());
     app.update(Msg::Disconnected {
         message: "pdauthd closed the connection".into(),
     });
@@ -403,6 +407,7 @@ fn no_profiles_means_nothing_to_log_in_to() {
 #[test]
 fn ticks_move_the_clock_and_expire_notices() {
     let mut app = app();
+    app.selected = 2;
     app.update(key('x'));
     app.update(key('n'));
     assert!(app.notice.is_some());
@@ -430,4 +435,339 @@ fn failed_requests_become_notices() {
     let notice = app.notice.clone().expect("a notice");
     assert_eq!(notice.tone, Tone::Error);
     assert!(notice.text.contains("pdauthd is not connected"));
+}
+
+fn audit_reply(profile: Option<&str>, entries: Vec<AuditEntry>) -> Msg {
+    let limit = if profile.is_some() { TIMELINE_LIMIT } else { AUDIT_LIMIT };
+    Msg::Replied {
+        request: Request::Audit {
+            profile: profile.map(str::to_string),
+            limit: Some(limit),
+        },
+        result: Ok(Response::Audit { entries }),
+    }
+}
+
+fn entry(id: i64, profile: &str, event: &str) -> AuditEntry {
+    AuditEntry {
+        id,
+        at: NOW + id,
+        profile: profile.into(),
+        event: event.into(),
+        actor: None,
+        detail: None,
+    }
+}
+
+#[test]
+fn r_refreshes_and_reports_the_outcome() {
+    let mut app = app();
+    app.selected = 2;
+    let profile = name_at(&app, 2);
+    assert_eq!(
+        app.update(key('r')),
+        vec![Effect::Request(Request::Refresh {
+            profile: profile.clone()
+        })]
+    );
+    assert!(app.refreshing.contains(&profile));
+    assert!(app.current_notice(NOW).unwrap().text.contains("Refreshing valid"));
+    assert!(app.update(key('r')).is_empty(), "one refresh at a time from here");
+
+    let mut status = app.profiles[2].clone();
+    status.expires_at = Some(NOW + 3_600);
+    app.update(Msg::Replied {
+        request: Request::Refresh {
+            profile: profile.clone(),
+        },
+        result: Ok(Response::Refreshed { status }),
+    });
+    assert!(app.refreshing.is_empty());
+    assert_eq!(app.profiles[2].expires_at, Some(NOW + 3_600));
+    let notice = app.current_notice(NOW).unwrap();
+    assert_eq!(notice.tone, Tone::Success);
+    assert_eq!(notice.text, "Refreshed valid: valid, expires in 1h 0m.");
+}
+
+#[test]
+fn a_failed_or_refused_refresh_is_an_error_notice() {
+    let mut app = app();
+    app.selected = 5;
+    let profile = name_at(&app, 5);
+    app.update(key('r'));
+    app.update(Msg::Replied {
+        request: Request::Refresh {
+            profile: profile.clone(),
+        },
+        result: Err(Failure {
+            code: Some(ErrorCode::Upstream),
+            message: "the refresh failed: timeout".into(),
+        }),
+    });
+    assert!(app.refreshing.is_empty());
+    let notice = app.current_notice(NOW).unwrap();
+    assert_eq!(notice.tone, Tone::Error);
+    assert!(notice.text.contains("the refresh failed: timeout"), "{}", notice.text);
+
+    // A refresh that ends in needs_login says so.
+    app.update(key('r'));
+    let mut status = app.profiles[5].clone();
+    status.state = TokenState::NeedsLogin;
+    status.reason = Some("the refresh token was rejected".into());
+    app.update(Msg::Replied {
+        request: Request::Refresh { profile },
+        result: Ok(Response::Refreshed { status }),
+    });
+    let notice = app.current_notice(NOW).unwrap();
+    assert_eq!(notice.tone, Tone::Error);
+    assert!(
+        notice
+            .text
+            .contains("needs a new login: the refresh token was rejected"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
+fn nothing_to_refresh_or_revoke_without_a_token() {
+    let mut app = app();
+    assert_eq!(app.profiles[0].state, TokenState::LoggedOut);
+    assert!(app.update(key('r')).is_empty());
+    assert!(app.current_notice(NOW).unwrap().text.contains("no token to refresh"));
+    assert!(app.update(key('x')).is_empty());
+    assert!(app.dialog.is_none(), "nothing stored: no revoke offered");
+    assert!(
+        app.current_notice(NOW)
+            .unwrap()
+            .text
+            .contains("nothing stored to revoke")
+    );
+}
+
+#[test]
+fn login_warns_when_it_would_replace_a_usable_token() {
+    let mut app = app();
+    app.selected = 2;
+    app.update(key('l'));
+    assert!(matches!(&app.dialog, Some(Dialog::Login(d)) if d.replaces_token));
+    app.update(code(KeyCode::Esc));
+    app.selected = 0;
+    app.update(key('l'));
+    assert!(matches!(&app.dialog, Some(Dialog::Login(d)) if !d.replaces_token));
+}
+
+#[test]
+fn a_cancelled_login_is_not_reported_as_failed() {
+    let mut app = app();
+    let profile = name_at(&app, 0);
+    app.update(key('l'));
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.current_notice(NOW).unwrap().text, "Login cancelled.");
+    // pdauthd reports the cancellation as a failed login.
+    app.update(Msg::Event(Event::LoginFailed {
+        profile: profile.clone(),
+        message: "login cancelled".into(),
+    }));
+    let notice = app.current_notice(NOW).unwrap();
+    assert_eq!(notice.text, "Login cancelled.");
+    assert_eq!(notice.tone, Tone::Info);
+    // A later, real failure of that profile is reported again.
+    app.update(Msg::Event(Event::LoginFailed {
+        profile: profile.clone(),
+        message: "access_denied".into(),
+    }));
+    assert!(app.current_notice(NOW).unwrap().text.contains("failed: access_denied"));
+}
+
+#[test]
+fn filter_as_you_type_and_escape_clears() {
+    let mut app = app();
+    app.selected = 5;
+    assert_eq!(app.selected_profile().unwrap().name, "refresh-failing");
+    app.update(key('/'));
+    assert_eq!(app.mode(), Mode::Filter);
+    for c in "REF".chars() {
+        assert!(app.update(key(c)).is_empty());
+    }
+    assert_eq!(app.filter, "REF");
+    let names: Vec<&str> = app.visible().iter().map(|i| app.profiles[*i].name.as_str()).collect();
+    assert_eq!(names, ["refreshing", "refresh-failing"], "case-insensitive");
+    assert_eq!(app.selected_profile().unwrap().name, "refresh-failing", "cursor kept");
+    // q and ? are letters while typing.
+    assert!(app.update(key('q')).is_empty());
+    assert!(app.visible().is_empty());
+    assert!(app.selected_profile().is_none());
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode(), Mode::Tokens);
+    assert_eq!(app.filter, "REF", "Enter keeps the filter");
+    app.update(key('j'));
+    assert_eq!(app.selected, 1, "moves within the filtered list");
+    app.update(key('k'));
+    assert_eq!(app.selected_profile().unwrap().name, "refreshing");
+    // r acts on the filtered selection.
+    assert_eq!(
+        app.update(key('r')),
+        vec![Effect::Request(Request::Refresh {
+            profile: "refreshing".into()
+        })]
+    );
+    app.update(code(KeyCode::Esc));
+    assert!(app.filter.is_empty());
+    assert_eq!(app.visible().len(), app.profiles.len());
+    assert_eq!(
+        app.selected_profile().unwrap().name,
+        "refreshing",
+        "cursor kept on clearing"
+    );
+}
+
+#[test]
+fn enter_opens_the_detail_with_its_timeline_and_escape_closes_it() {
+    let mut app = app();
+    app.selected = 2;
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        vec![Effect::Request(Request::Audit {
+            profile: Some("valid".into()),
+            limit: Some(50)
+        })]
+    );
+    assert_eq!(app.mode(), Mode::Detail);
+    let detail = app.detail.as_ref().unwrap();
+    assert_eq!(detail.profile, "valid");
+    assert_eq!(detail.timeline.loading, Loading::Loading);
+    app.update(audit_reply(
+        Some("valid"),
+        vec![entry(1, "valid", "login_completed"), entry(3, "valid", "refresh_ok")],
+    ));
+    let timeline = &app.detail.as_ref().unwrap().timeline;
+    assert_eq!(timeline.loading, Loading::Loaded);
+    assert_eq!(timeline.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [3, 1]);
+
+    // Keys act on the detail's profile; j/k move in the timeline.
+    assert_eq!(
+        app.update(key('r')),
+        vec![Effect::Request(Request::Refresh {
+            profile: "valid".into()
+        })]
+    );
+    app.update(key('j'));
+    assert_eq!(app.detail.as_ref().unwrap().timeline.selected, 1);
+    app.update(key('j'));
+    assert_eq!(app.detail.as_ref().unwrap().timeline.selected, 1, "stays in bounds");
+    assert_eq!(app.selected, 2, "the profile cursor did not move");
+
+    app.update(code(KeyCode::Esc));
+    assert!(app.detail.is_none());
+    assert_eq!(app.mode(), Mode::Tokens);
+}
+
+#[test]
+fn live_audit_events_reach_the_timeline_and_the_audit_screen() {
+    let mut app = app();
+    app.selected = 2;
+    app.update(code(KeyCode::Enter));
+    app.update(audit_reply(Some("valid"), vec![entry(1, "valid", "login_completed")]));
+    app.update(Msg::Event(Event::Audit {
+        entry: entry(2, "valid", "token_issued"),
+    }));
+    app.update(Msg::Event(Event::Audit {
+        entry: entry(3, "other", "refresh_failed"),
+    }));
+    // A reply overlapping the events adds no duplicates.
+    app.update(audit_reply(
+        Some("valid"),
+        vec![entry(2, "valid", "token_issued"), entry(1, "valid", "login_completed")],
+    ));
+    let ids: Vec<i64> = app
+        .detail
+        .as_ref()
+        .unwrap()
+        .timeline
+        .entries
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ids, [2, 1], "only this profile's, newest first");
+    let ids: Vec<i64> = app.audit.entries.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [3, 2], "the Audit screen keeps everything that came live");
+    // A late reply for a pane that was closed is dropped.
+    app.update(code(KeyCode::Esc));
+    app.update(audit_reply(Some("valid"), vec![entry(9, "valid", "revoked")]));
+    assert!(app.detail.is_none());
+}
+
+#[test]
+fn tab_switches_to_the_audit_screen_and_back() {
+    let mut app = app();
+    assert_eq!(
+        app.update(code(KeyCode::Tab)),
+        vec![Effect::Request(Request::Audit {
+            profile: None,
+            limit: Some(AUDIT_LIMIT)
+        })]
+    );
+    assert_eq!(app.screen, Screen::Audit);
+    assert_eq!(app.mode(), Mode::Audit);
+    app.update(audit_reply(
+        None,
+        (1..=30).map(|i| entry(i, "work", "token_issued")).collect(),
+    ));
+    assert_eq!(app.audit.entries.first().map(|e| e.id), Some(30), "newest first");
+    app.update(code(KeyCode::PageDown));
+    assert_eq!(app.audit.selected, PAGE);
+    app.update(key('G'));
+    assert_eq!(app.audit.selected, 29);
+    // New entries keep the cursor on the same entry.
+    app.update(Msg::Event(Event::Audit {
+        entry: entry(31, "work", "refresh_ok"),
+    }));
+    assert_eq!(app.audit.entries[app.audit.selected].id, 1);
+    assert_eq!(app.update(key('r')).len(), 1, "r fetches the log again");
+    assert!(app.update(key('l')).is_empty(), "no login from the Audit screen");
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.screen, Screen::Tokens);
+    app.update(code(KeyCode::Tab));
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Tokens, "Esc goes back too");
+}
+
+#[test]
+fn a_failed_audit_fetch_is_shown() {
+    let mut app = app();
+    app.update(code(KeyCode::Tab));
+    app.update(Msg::Replied {
+        request: Request::Audit {
+            profile: None,
+            limit: Some(AUDIT_LIMIT),
+        },
+        result: Err(Failure {
+            code: Some(ErrorCode::Storage),
+            message: "cannot read the audit log: disk I/O error".into(),
+        }),
+    });
+    assert!(matches!(&app.audit.loading, Loading::Failed(m) if m.contains("disk I/O error")));
+    assert_eq!(app.current_notice(NOW).map(|n| n.tone), Some(Tone::Error));
+}
+
+#[test]
+fn reconnecting_fetches_what_is_on_screen_again() {
+    let mut app = app();
+    app.update(code(KeyCode::Tab));
+    app.refreshing.insert("valid".into());
+    let effects = app.update(Msg::Connected {
+        daemon_version: "0.1.0".into(),
+        profiles: fixtures::every_state(),
+        storage: fixtures::storage(),
+    });
+    assert_eq!(
+        effects,
+        vec![Effect::Request(Request::Audit {
+            profile: None,
+            limit: Some(AUDIT_LIMIT)
+        })]
+    );
+    assert!(app.refreshing.is_empty(), "requests died with the old connection");
 }

@@ -13,6 +13,9 @@ use crate::theme;
 fn screen_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Tokens => "Tokens",
+        Mode::Filter => "Filter",
+        Mode::Detail => "Profile",
+        Mode::Audit => "Audit",
         Mode::Disconnected => "pdauthd not running",
         Mode::LoginWaiting { .. } => "Login",
         Mode::LoginFailed => "Login failed",

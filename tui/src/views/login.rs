@@ -15,7 +15,7 @@ use crate::clock;
 use crate::theme;
 
 /// Rows kept free under the URL for the wait and the hints.
-const LINES_BELOW: u16 = 5;
+const LINES_BELOW: u16 = 6;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &LoginDialog, now: i64) -> Option<RawUrl> {
     frame.render_widget(Clear, area);
@@ -117,7 +117,16 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &LoginDialo
         width,
     )));
     if let Some(note) = &dialog.note {
-        lines.push(Line::from(fit(&format!(" {note}"), width)));
+        lines.push(Line::from(format!(" {}", sanitize::for_terminal(note))));
+    }
+    if dialog.replaces_token {
+        lines.push(Line::from(Span::styled(
+            format!(
+                " ! {} already has a usable token: approving this login replaces it.",
+                fit(&dialog.profile, 40)
+            ),
+            theme::warning(),
+        )));
     }
     if app.demo {
         let line = match &dialog.approval {

@@ -3,7 +3,10 @@
 //! the one thing they hand back is where the login URL must be re-printed raw
 //! (see [`RawUrl`]).
 
+mod audit;
+mod detail;
 mod disconnected;
+mod health;
 mod help;
 mod login;
 mod revoke;
@@ -18,7 +21,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Dialog, Link};
+use crate::app::{App, Dialog, Link, Screen};
 use crate::keymap::{self, Mode};
 use crate::theme;
 
@@ -56,7 +59,11 @@ pub fn draw(frame: &mut Frame, app: &App, now: i64) -> Option<RawUrl> {
     match mode {
         Mode::Disconnected => disconnected::draw(frame, body, app),
         _ => {
-            tokens::draw(frame, body, app, now);
+            match (app.screen, &app.detail) {
+                (Screen::Audit, _) => audit::draw(frame, body, app, now),
+                (Screen::Tokens, Some(detail)) => detail::draw(frame, body, app, detail, now),
+                (Screen::Tokens, None) => tokens::draw(frame, body, app, now),
+            }
             match &app.dialog {
                 Some(Dialog::Login(dialog)) => raw = login::draw(frame, body, app, dialog, now),
                 Some(Dialog::ConfirmRevoke { profile }) => revoke::draw_confirm(frame, body, app, profile),
@@ -84,7 +91,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         Link::Down { .. } => ("✗", "pdauthd not running".to_string(), theme::link_down()),
     };
     let storage = match (&app.link, &app.storage) {
-        (Link::Up { .. }, Some(info)) => storage_words(info),
+        (Link::Up { .. }, Some(info)) => storage_headline(info),
         _ => String::new(),
     };
     let left = Line::from(vec![
@@ -97,7 +104,11 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(left), area);
     if room > 8 && !storage.is_empty() {
         let text = sanitize::truncated(&storage, room);
-        let right = Paragraph::new(Line::from(Span::styled(format!("{text} "), theme::dim())))
+        let style = match &app.storage {
+            Some(StorageInfo::Unavailable { .. }) => theme::error(),
+            _ => theme::dim(),
+        };
+        let right = Paragraph::new(Line::from(Span::styled(format!("{text} "), style)))
             .alignment(ratatui::layout::Alignment::Right);
         frame.render_widget(right, area);
     }
@@ -112,11 +123,28 @@ pub(crate) fn storage_words(info: &StorageInfo) -> String {
     }
 }
 
+/// The header's short form: an unavailable store is explained in the body,
+/// where the whole reason fits.
+fn storage_headline(info: &StorageInfo) -> String {
+    match info {
+        StorageInfo::Unavailable { .. } => "STORAGE UNAVAILABLE".to_string(),
+        other => storage_words(other),
+    }
+}
+
 fn draw_notice(frame: &mut Frame, area: Rect, app: &App, now: i64) {
+    let width = usize::from(area.width.saturating_sub(1));
     if let Some(notice) = app.current_notice(now) {
-        let text = sanitize::truncated(&notice.text, usize::from(area.width.saturating_sub(1)));
+        let text = sanitize::truncated(&notice.text, width);
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(format!(" {text}"), theme::tone(notice.tone)))),
+            area,
+        );
+    } else if !app.refreshing.is_empty() {
+        let names: Vec<&str> = app.refreshing.iter().map(String::as_str).collect();
+        let text = sanitize::truncated(&format!("⧗ Refreshing {}…", names.join(", ")), width);
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(format!(" {text}"), theme::warning()))),
             area,
         );
     }
@@ -137,10 +165,28 @@ fn draw_footer(frame: &mut Frame, area: Rect, mode: Mode, help_open: bool) {
     } else {
         keymap::footer(mode)
     };
+    let mut hints = hints;
+    let width = |hints: &[keymap::Hint], sep: usize| {
+        1 + hints
+            .iter()
+            .map(|h| h.keys.chars().count() + 1 + h.what.chars().count())
+            .sum::<usize>()
+            + sep * hints.len().saturating_sub(1)
+    };
+    // Tighter separators first; then hints go from the middle, keeping help
+    // and quit, before anything is cut.
+    let separator = if width(&hints, 3) <= usize::from(area.width) {
+        " · "
+    } else {
+        "  "
+    };
+    while width(&hints, 2) > usize::from(area.width) && hints.len() > 2 {
+        hints.remove(hints.len() - 3);
+    }
     let mut spans = vec![Span::raw(" ")];
     for (i, h) in hints.iter().enumerate() {
         if i > 0 {
-            spans.push(Span::styled(" · ", theme::dim()));
+            spans.push(Span::styled(separator, theme::dim()));
         }
         spans.push(Span::styled(h.keys, theme::key()));
         spans.push(Span::raw(" "));
@@ -167,6 +213,42 @@ pub(crate) fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
     let width = usize::from(width.max(1));
     let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
     u16::try_from(rows + 1).unwrap_or(u16::MAX)
+}
+
+/// Rows `lines` take when word-wrapped at `width` columns.
+pub(crate) fn rows_for(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let mut rows = 0usize;
+    for line in lines {
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        let mut used = 0usize;
+        let mut count = 1usize;
+        for word in text.split(' ') {
+            let len = word.chars().count();
+            if used > 0 && used + 1 + len <= width {
+                used += 1 + len;
+            } else if used == 0 && len <= width {
+                used = len;
+            } else {
+                if used > 0 {
+                    count += 1;
+                }
+                count += len.saturating_sub(1) / width;
+                used = len % width;
+                if used == 0 && len > 0 {
+                    used = width;
+                }
+            }
+        }
+        rows += count;
+    }
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// `3/12`, shown on a list's border when not all of its `len` entries fit
+/// in `capacity` rows.
+pub(crate) fn position(selected: usize, len: usize, capacity: usize) -> Option<String> {
+    (len > capacity).then(|| format!(" {}/{len} ", (selected + 1).min(len)))
 }
 
 /// Outside text cut to `width` characters, control sequences removed.

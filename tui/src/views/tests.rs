@@ -7,9 +7,24 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
 use super::*;
 use crate::app::{Approval, LoginDialog, LoginPhase, Notice, Tone};
 use crate::fixtures::{self, NOW};
+use crate::msg::Msg;
+
+fn enter() -> KeyEvent {
+    KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
+}
+
+fn tab() -> KeyEvent {
+    KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)
+}
+
+fn ch(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
 
 fn render_at(app: &App, width: u16, height: u16) -> (Terminal<TestBackend>, Option<RawUrl>) {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
@@ -33,6 +48,16 @@ fn text(buffer: &Buffer) -> String {
     out
 }
 
+/// The screen's words in order, borders and line breaks gone, so wrapped text
+/// can be searched whole.
+fn squeeze(screen: &str) -> String {
+    screen
+        .replace(['│', '\n'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn login_app(phase: LoginPhase, demo: bool) -> App {
     let mut app = fixtures::connected_app();
     app.demo = demo;
@@ -41,6 +66,7 @@ fn login_app(phase: LoginPhase, demo: bool) -> App {
         phase,
         approval: Approval::Idle,
         note: None,
+        replaces_token: false,
     }));
     app
 }
@@ -53,7 +79,248 @@ fn tokens_screen_in_every_state() {
         let (terminal, raw) = render(&app);
         assert!(raw.is_none());
         insta::assert_snapshot!(format!("tokens_{}", state.as_str()), terminal.backend());
+        let (terminal, _) = render_at(&app, 132, 30);
+        insta::assert_snapshot!(format!("tokens_wide_{}", state.as_str()), terminal.backend());
     }
+}
+
+#[test]
+fn every_state_has_its_own_words_and_countdowns() {
+    let app = fixtures::connected_app();
+    let (terminal, _) = render_at(&app, 132, 30);
+    let screen = text(terminal.backend().buffer());
+    for state in TokenState::ALL {
+        assert!(screen.contains(state.label()), "{state:?}:\n{screen}");
+    }
+    // Next refresh, retry and overdue countdowns are columns when there is room.
+    assert!(screen.contains("NEXT REFRESH"), "{screen}");
+    assert!(screen.contains("retry in 25s"), "{screen}");
+    assert!(screen.contains("in 47m 0s"), "{screen}");
+}
+
+#[test]
+fn profile_column_takes_the_room_it_needs() {
+    let mut app = fixtures::connected_app();
+    app.profiles[0].name = "production-eu-oncall".into();
+    let (terminal, _) = render(&app);
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains("production-eu-oncall"), "{screen}");
+    let refs: Vec<&pdauth_common::ProfileStatus> = app.profiles.iter().collect();
+    let columns = super::tokens::layout(78, &refs, NOW);
+    let state = columns
+        .iter()
+        .find(|(c, _)| *c == super::tokens::Column::State)
+        .unwrap()
+        .1;
+    assert_eq!(state, 15, "STATE is as wide as its longest word, no more");
+}
+
+#[test]
+fn a_profile_granted_no_scope_is_not_plainly_healthy() {
+    let mut app = fixtures::connected_app();
+    app.profiles = vec![fixtures::no_scopes(), fixtures::profile(TokenState::Valid)];
+    let (terminal, _) = render(&app);
+    let buffer = terminal.backend().buffer();
+    let screen = text(buffer);
+    let row = screen.lines().find(|l| l.contains("scoped")).unwrap();
+    assert!(row.contains("valid !"), "{row}");
+    assert!(row.contains("!incidents"), "{row}");
+    assert!(screen.contains("none of the requested scopes granted"), "{screen}");
+    // The state word is in the warning colour, not the healthy green.
+    let y = u16::try_from(screen.lines().position(|l| l.contains("scoped")).unwrap()).unwrap();
+    let x = u16::try_from(row.find("valid !").unwrap()).unwrap();
+    assert_ne!(buffer[(x, y)].fg, Color::Green);
+}
+
+#[test]
+fn detail_pane_with_timeline() {
+    let mut app = fixtures::connected_app();
+    app.selected = 2;
+    app.update(Msg::Key(enter()));
+    app.update(Msg::Replied {
+        request: pdauth_common::Request::Audit {
+            profile: Some("valid".into()),
+            limit: Some(crate::app::TIMELINE_LIMIT),
+        },
+        result: Ok(pdauth_common::Response::Audit {
+            entries: fixtures::audit_entries("valid"),
+        }),
+    });
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("detail_timeline", terminal.backend());
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains("Timeline"), "{screen}");
+    assert!(screen.contains("refresh failed"), "{screen}");
+    assert!(
+        screen.contains("uid 1000 pid 4242") || screen.contains("pdauthd"),
+        "{screen}"
+    );
+    let (terminal, _) = render_at(&app, 132, 30);
+    insta::assert_snapshot!("detail_timeline_wide", terminal.backend());
+}
+
+#[test]
+fn detail_pane_with_a_failing_refresh() {
+    let mut app = fixtures::connected_app();
+    app.selected = 5;
+    app.update(Msg::Key(enter()));
+    app.update(Msg::Replied {
+        request: pdauth_common::Request::Audit {
+            profile: Some("refresh-failing".into()),
+            limit: Some(crate::app::TIMELINE_LIMIT),
+        },
+        result: Ok(pdauth_common::Response::Audit {
+            entries: fixtures::audit_entries("refresh-failing"),
+        }),
+    });
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("detail_refresh_failing", terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let screen = text(buffer);
+    assert!(screen.contains("attempt 3 failed"), "{screen}");
+    assert!(squeeze(&screen).contains("next attempt in 25s"), "{screen}");
+    // The failed refreshes in the timeline are in the error colour.
+    let y = screen
+        .lines()
+        .position(|l| l.contains("refresh failed") && l.contains('›'))
+        .unwrap();
+    let x = screen.lines().nth(y).unwrap().find("refresh failed").unwrap();
+    let x = u16::try_from(screen.lines().nth(y).unwrap()[..x].chars().count()).unwrap();
+    assert_eq!(buffer[(x, u16::try_from(y).unwrap())].fg, Color::Red);
+}
+
+#[test]
+fn detail_pane_with_missing_scopes_and_a_loose_key_file() {
+    let mut app = fixtures::connected_app();
+    app.profiles.push(fixtures::no_scopes());
+    app.storage = Some(pdauth_common::StorageInfo::Unavailable {
+        reason: "key file /home/ada/.local/state/pdauth/key has mode 644; it must be readable by its owner only \
+                 (chmod 600 /home/ada/.local/state/pdauth/key)"
+            .into(),
+    });
+    app.selected = app.profiles.len() - 1;
+    app.update(Msg::Key(enter()));
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("detail_missing_scopes", terminal.backend());
+    let joined = text(terminal.backend().buffer()).replace(['│', '\n'], "");
+    let squeezed: String = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        squeezed.contains("(chmod 600 /home/ada/.local/state/pdauth/key)"),
+        "the whole fix is readable: {squeezed}"
+    );
+    assert!(
+        squeezed.contains("missing incidents.read services.read (calls needing them will fail)"),
+        "{squeezed}"
+    );
+}
+
+#[test]
+fn storage_problem_is_spelled_out_on_the_tokens_screen() {
+    let mut app = fixtures::connected_app();
+    app.storage = Some(pdauth_common::StorageInfo::Unavailable {
+        reason: "key file /home/ada/.local/state/pdauth/key has mode 644; it must be readable by its owner only \
+                 (chmod 600 /home/ada/.local/state/pdauth/key)"
+            .into(),
+    });
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("tokens_storage_unavailable", terminal.backend());
+    let screen = text(terminal.backend().buffer());
+    let squeezed: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        squeezed.contains("(chmod 600 /home/ada/.local/state/pdauth/key)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn audit_screen() {
+    let mut app = fixtures::connected_app();
+    let mut entries = fixtures::audit_entries("work");
+    for (i, e) in fixtures::audit_entries("staging").into_iter().enumerate() {
+        entries.push(pdauth_common::AuditEntry {
+            id: 200 - i64::try_from(i).unwrap(),
+            ..e
+        });
+    }
+    app.update(Msg::Key(tab()));
+    app.update(Msg::Replied {
+        request: pdauth_common::Request::Audit {
+            profile: None,
+            limit: Some(crate::app::AUDIT_LIMIT),
+        },
+        result: Ok(pdauth_common::Response::Audit { entries }),
+    });
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("audit_screen", terminal.backend());
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains(" 1/18 "), "position indicator: {screen}");
+    let (terminal, _) = render_at(&app, 132, 30);
+    insta::assert_snapshot!("audit_screen_wide", terminal.backend());
+}
+
+#[test]
+fn filter_in_use() {
+    let mut app = fixtures::connected_app();
+    for c in ['/', 'r', 'e', 'f'] {
+        app.update(Msg::Key(ch(c)));
+    }
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("tokens_filter", terminal.backend());
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains("/ref▏"), "{screen}");
+    assert!(
+        screen.contains("refreshing") && screen.contains("refresh-failing"),
+        "{screen}"
+    );
+    assert!(!screen.contains("logged-out"), "{screen}");
+    for c in ['z', 'z'] {
+        app.update(Msg::Key(ch(c)));
+    }
+    let (terminal, _) = render(&app);
+    assert!(text(terminal.backend().buffer()).contains("No profile name contains “refzz”"));
+}
+
+#[test]
+fn small_windows_scroll_with_a_position_indicator() {
+    let mut app = fixtures::connected_app();
+    app.profiles.truncate(2);
+    let (terminal, _) = render_at(&app, 60, 15);
+    let screen = text(terminal.backend().buffer());
+    assert!(
+        screen.contains("logged-out") && screen.contains("login-pending"),
+        "both rows: {screen}"
+    );
+
+    let mut app = fixtures::connected_app();
+    app.profiles.truncate(7);
+    app.selected = 5;
+    let (terminal, _) = render_at(&app, 60, 15);
+    insta::assert_snapshot!("tokens_60x15", terminal.backend());
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains(" 6/7 "), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.contains('›') && l.contains("refresh-failing")),
+        "{screen}"
+    );
+}
+
+#[test]
+fn login_dialog_warns_before_replacing_a_token_and_wraps_notes() {
+    let mut app = login_app(LoginPhase::Waiting(fixtures::login_info("valid")), false);
+    if let Some(Dialog::Login(d)) = &mut app.dialog {
+        d.profile = "valid".into();
+        d.replaces_token = true;
+        d.note = Some("No graphical session here (no DISPLAY or WAYLAND_DISPLAY): copy the URL into a browser.".into());
+    }
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("login_replaces_token", terminal.backend());
+    let screen = text(terminal.backend().buffer());
+    let squeezed: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(squeezed.contains("copy the URL into a browser."), "{screen}");
+    assert!(
+        squeezed.contains("already has a usable token: approving this login replaces it."),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -61,14 +328,24 @@ fn state_words_are_coloured() {
     let app = fixtures::connected_app();
     let (terminal, _) = render(&app);
     let buffer = terminal.backend().buffer();
-    let widths = super::tokens::column_widths(78);
-    for (i, state) in TokenState::ALL.iter().enumerate() {
+    let refs: Vec<&pdauth_common::ProfileStatus> = app.profiles.iter().collect();
+    let columns = super::tokens::layout(78, &refs, NOW);
+    assert_eq!(columns[1].0, super::tokens::Column::State);
+    // Border, highlight symbol, profile column, gap.
+    let x = 1 + 2 + columns[0].1 + 1;
+    for (i, p) in app.profiles.iter().enumerate() {
         let y = 3 + u16::try_from(i).unwrap();
-        // Border, highlight symbol, profile column, gap.
-        let x = 1 + 2 + widths[0] + 1;
-        let word: String = (x..x + 15).map(|x| buffer[(x, y)].symbol().to_string()).collect();
-        assert_eq!(word.trim_end(), state.label());
-        assert_eq!(buffer[(x, y)].fg, theme::state_color(*state), "{state:?}");
+        let word: String = (x..x + columns[1].1)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if p.scopes_missing.is_empty() {
+            assert_eq!(word.trim_end(), p.state.label());
+            assert_eq!(buffer[(x, y)].fg, theme::state_color(p.state), "{:?}", p.state);
+        } else {
+            // A usable token without its scopes is flagged, not plainly healthy.
+            assert_eq!(word.trim_end(), format!("{} !", p.state.label()));
+            assert_eq!(buffer[(x, y)].fg, Color::Yellow, "{:?}", p.state);
+        }
     }
     assert_eq!(theme::state_color(TokenState::Valid), Color::Green);
     assert_eq!(theme::state_color(TokenState::Expiring), Color::Yellow);

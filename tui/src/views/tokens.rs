@@ -1,42 +1,222 @@
-//! The Tokens screen: one row per profile (state in colour and words, account,
-//! user, scopes with missing ones flagged, a ticking expiry) and the details
-//! of the selected profile. Reads the state only.
+//! The Tokens screen: a warning when tokens cannot be stored, one row per
+//! profile (state in colour and words, a marker when scopes are missing,
+//! account, user, scopes with missing ones flagged, ticking expiry and next
+//! refresh when there is room), the filter, a position indicator when the list
+//! does not fit, and the whole health of the selected profile below. Reads
+//! the state only.
 
-use pdauth_common::{ProfileStatus, TokenState};
+use pdauth_common::{ProfileStatus, StorageInfo, TokenState};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{fit, storage_words};
+use super::{fit, health, position, rows_for};
 use crate::app::App;
-use crate::clock;
 use crate::theme;
+use crate::{clock, words};
 
 const HIGHLIGHT: &str = "› ";
-const STATE_WIDTH: u16 = 15;
-const EXPIRES_WIDTH: u16 = 14;
+/// Rows the health summary below the table gets when there is room.
+const DETAILS_ROWS: u16 = 8;
+/// Rows of profiles the table keeps even when the summary must shrink.
+const MIN_TABLE_ROWS: u16 = 3;
 
-/// Widths of the flexible columns, in order: profile, account, user, scopes.
-pub(super) fn column_widths(inner: u16) -> [u16; 6] {
-    // Highlight symbol and five one-column gaps.
-    let fixed = 2 + 5 + STATE_WIDTH + EXPIRES_WIDTH;
-    let flex = inner.saturating_sub(fixed);
-    let profile = flex * 24 / 100;
-    let account = flex * 24 / 100;
-    let user = flex * 30 / 100;
-    let scopes = flex.saturating_sub(profile + account + user);
-    [profile, STATE_WIDTH, account, user, scopes, EXPIRES_WIDTH]
+/// A column of the profile table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Column {
+    Profile,
+    State,
+    Account,
+    User,
+    Scopes,
+    Expires,
+    Refresh,
+}
+
+impl Column {
+    fn title(self) -> &'static str {
+        match self {
+            Column::Profile => "PROFILE",
+            Column::State => "STATE",
+            Column::Account => "ACCOUNT",
+            Column::User => "USER",
+            Column::Scopes => "SCOPES",
+            Column::Expires => "EXPIRES",
+            Column::Refresh => "NEXT REFRESH",
+        }
+    }
+
+    /// Narrowest and widest the column gets (before spare width).
+    fn bounds(self) -> (u16, u16) {
+        match self {
+            Column::Profile => (8, 32),
+            Column::State | Column::Expires | Column::Refresh => (5, 20),
+            Column::Account => (6, 18),
+            Column::User => (6, 22),
+            Column::Scopes => (6, 30),
+        }
+    }
+
+    fn text(self, p: &ProfileStatus, now: i64) -> String {
+        match self {
+            Column::Profile => p.name.clone(),
+            Column::State => health::state_span(p).content.into_owned(),
+            Column::Account => p
+                .account
+                .as_ref()
+                .and_then(|a| a.subdomain.clone().or_else(|| a.account_id.clone()))
+                .unwrap_or_else(|| "-".to_string()),
+            Column::User => p
+                .user
+                .as_ref()
+                .and_then(|u| u.name.clone().or_else(|| u.email.clone()).or_else(|| u.id.clone()))
+                .unwrap_or_else(|| "-".to_string()),
+            Column::Scopes => {
+                let mut parts: Vec<String> = p.scopes_granted.clone();
+                parts.extend(p.scopes_missing.iter().map(|s| format!("!{s}")));
+                if parts.is_empty() {
+                    "-".to_string()
+                } else {
+                    parts.join(" ")
+                }
+            }
+            Column::Expires => match p.state {
+                TokenState::LoggedOut => "-".to_string(),
+                _ => clock::expires_in(p.expires_at, now),
+            },
+            Column::Refresh => words::next_refresh(p, now),
+        }
+    }
+}
+
+/// The columns shown in `inner` columns of width, and their widths. The next
+/// refresh is shown only when everything fits at its natural width; account
+/// and user go only when even their narrowest does not fit. Spare width goes
+/// to the profile name first.
+pub(super) fn layout(inner: u16, profiles: &[&ProfileStatus], now: i64) -> Vec<(Column, u16)> {
+    let natural = |c: Column| {
+        let content = profiles
+            .iter()
+            .map(|p| fit(&c.text(p, now), 200).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(c.title().chars().count());
+        u16::try_from(content).unwrap_or(u16::MAX)
+    };
+    let clamp = |c: Column| {
+        let (min, max) = c.bounds();
+        natural(c).clamp(min, max)
+    };
+    let room = |cols: &[Column]| inner.saturating_sub(2 + u16::try_from(cols.len()).unwrap_or(0).saturating_sub(1));
+    let fixed = |c: Column| matches!(c, Column::State | Column::Expires | Column::Refresh);
+    let min_of = |c: Column| if fixed(c) { clamp(c) } else { c.bounds().0 };
+
+    let all = [
+        Column::Profile,
+        Column::State,
+        Column::Account,
+        Column::User,
+        Column::Scopes,
+        Column::Expires,
+        Column::Refresh,
+    ];
+    // Candidate column sets, richest first: the first that keeps every column
+    // at least at its narrowest and the profile name whole (up to its
+    // maximum) wins; otherwise the sparest.
+    let candidates: [&[Column]; 4] = [
+        &[],
+        &[Column::Refresh],
+        &[Column::Refresh, Column::Account],
+        &[Column::Refresh, Column::Account, Column::User],
+    ];
+    let mut chosen = Vec::new();
+    for (i, without) in candidates.iter().enumerate() {
+        let cols: Vec<Column> = all.iter().copied().filter(|c| !without.contains(c)).collect();
+        let avail = room(&cols);
+        // The next refresh only joins when everything fits at its natural width.
+        let fits = if i == 0 {
+            cols.iter().map(|c| clamp(*c)).sum::<u16>() <= avail
+        } else {
+            cols.iter().map(|c| min_of(*c)).sum::<u16>() <= avail
+        };
+        if !fits && i + 1 < candidates.len() {
+            continue;
+        }
+        let widths = fit_widths(&cols, avail, &clamp, &natural);
+        let profile = widths
+            .iter()
+            .find(|(c, _)| *c == Column::Profile)
+            .map_or(0, |(_, w)| *w);
+        chosen = widths;
+        if profile >= clamp(Column::Profile) {
+            break;
+        }
+    }
+    chosen
+}
+
+/// Widths for `cols` in `avail` columns: natural widths, shrunk user first
+/// and profile last when too wide; spare width to the profile name first, the
+/// rest to the scopes.
+fn fit_widths(
+    cols: &[Column],
+    avail: u16,
+    clamp: &dyn Fn(Column) -> u16,
+    natural: &dyn Fn(Column) -> u16,
+) -> Vec<(Column, u16)> {
+    let mut widths: Vec<(Column, u16)> = cols.iter().map(|c| (*c, clamp(*c))).collect();
+    let total = |w: &[(Column, u16)]| w.iter().map(|(_, w)| *w).sum::<u16>();
+    for shrink in [Column::User, Column::Account, Column::Scopes, Column::Profile] {
+        let over = total(&widths).saturating_sub(avail);
+        if over == 0 {
+            break;
+        }
+        if let Some((c, w)) = widths.iter_mut().find(|(c, _)| *c == shrink) {
+            *w = w.saturating_sub(over).max(c.bounds().0);
+        }
+    }
+    let mut spare = avail.saturating_sub(total(&widths));
+    if let Some((_, w)) = widths.iter_mut().find(|(c, _)| *c == Column::Profile) {
+        let grow = natural(Column::Profile).saturating_sub(*w).min(spare);
+        *w += grow;
+        spare -= grow;
+    }
+    if let Some((_, w)) = widths.iter_mut().find(|(c, _)| *c == Column::Scopes) {
+        *w += spare;
+    }
+    widths
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, now: i64) {
+    let mut area = area;
+    if let Some(StorageInfo::Unavailable { reason }) = &app.storage {
+        let lines = vec![Line::from(vec![
+            Span::styled("Storage unavailable: ", theme::error()),
+            Span::raw(fit(reason, 1_000)),
+            Span::raw(" New tokens cannot be saved until this is fixed."),
+        ])];
+        let height = rows_for(&lines, area.width).min(area.height.saturating_sub(4)).min(5);
+        let [banner, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), banner);
+        area = rest;
+    }
     if app.profiles.is_empty() {
-        draw_table(frame, area, app, now);
+        let text =
+            Paragraph::new("pdauthd has no profiles. Add a [profiles.NAME] section to its config file and restart it.")
+                .wrap(Wrap { trim: true })
+                .block(table_block(app, None));
+        frame.render_widget(text, area);
         return;
     }
-    let table_rows = u16::try_from(app.profiles.len()).unwrap_or(u16::MAX);
-    let details_min = 8;
-    let table_height = (table_rows + 3).min(area.height.saturating_sub(details_min)).max(4);
+    let shown = u16::try_from(app.visible().len()).unwrap_or(u16::MAX).max(1);
+    let want = shown + 3;
+    let keep = want.min(MIN_TABLE_ROWS + 3);
+    let table_height = want
+        .min(area.height.saturating_sub(DETAILS_ROWS))
+        .max(keep)
+        .min(area.height);
     let [table_area, details_area] =
         Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(area);
     draw_table(frame, table_area, app, now);
@@ -45,71 +225,73 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, now: i64) {
     }
 }
 
+fn table_block(app: &App, position: Option<String>) -> Block<'static> {
+    let mut title = vec![Span::styled(" Tokens ", theme::title())];
+    if app.filtering || !app.filter.is_empty() {
+        title.push(Span::styled(
+            format!("/{}{} ", fit(&app.filter, 30), if app.filtering { "▏" } else { "" }),
+            theme::key(),
+        ));
+    }
+    let mut block = Block::new().borders(Borders::ALL).title(Line::from(title));
+    if let Some(position) = position {
+        block = block.title_bottom(Line::from(Span::styled(position, theme::dim())).right_aligned());
+    }
+    block
+}
+
 fn draw_table(frame: &mut Frame, area: Rect, app: &App, now: i64) {
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .title(Span::styled(" Tokens ", theme::title()));
-    if app.profiles.is_empty() {
-        let text = Paragraph::new(vec![Line::from(
-            "pdauthd has no profiles. Add a [profiles.NAME] section to its config file and restart it.",
-        )])
+    let visible: Vec<&ProfileStatus> = app.visible().into_iter().map(|i| &app.profiles[i]).collect();
+    let capacity = usize::from(area.height.saturating_sub(3));
+    let block = table_block(app, position(app.selected, visible.len(), capacity));
+    if visible.is_empty() {
+        let text = Paragraph::new(format!(
+            "No profile name contains “{}”. Esc clears the filter.",
+            fit(&app.filter, 40)
+        ))
         .wrap(Wrap { trim: true })
         .block(block);
         frame.render_widget(text, area);
         return;
     }
-    let widths = column_widths(area.width.saturating_sub(2));
-    let header = Row::new(
-        ["PROFILE", "STATE", "ACCOUNT", "USER", "SCOPES", "EXPIRES"]
-            .iter()
-            .zip(widths)
-            .map(|(h, w)| Cell::from(fit(h, usize::from(w)))),
-    )
-    .style(theme::table_header());
-    let rows = app.profiles.iter().map(|p| row(p, &widths, now));
-    let table = Table::new(rows, widths.map(Constraint::Length))
+    let columns = layout(area.width.saturating_sub(2), &visible, now);
+    let header =
+        Row::new(columns.iter().map(|(c, w)| Cell::from(fit(c.title(), usize::from(*w))))).style(theme::table_header());
+    let rows = visible.iter().map(|p| row(p, &columns, now));
+    let table = Table::new(rows, columns.iter().map(|(_, w)| Constraint::Length(*w)))
         .header(header)
         .block(block)
         .column_spacing(1)
         .row_highlight_style(theme::selected())
         .highlight_symbol(HIGHLIGHT)
-        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+        .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::new().with_selected(Some(app.selected));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn row<'a>(p: &'a ProfileStatus, widths: &[u16; 6], now: i64) -> Row<'a> {
-    let w = |i: usize| usize::from(widths[i]);
-    let account = p
-        .account
-        .as_ref()
-        .and_then(|a| a.subdomain.clone().or_else(|| a.account_id.clone()))
-        .unwrap_or_else(|| "-".to_string());
-    let user = user_words(p).unwrap_or_else(|| "-".to_string());
-    let expires = match p.state {
-        TokenState::LoggedOut => "-".to_string(),
-        _ => clock::expires_in(p.expires_at, now),
-    };
-    let expires_style = match p.expires_at {
-        Some(at) if at <= now => theme::state(TokenState::Expired),
-        _ => ratatui::style::Style::new(),
-    };
-    Row::new(vec![
-        Cell::from(fit(&p.name, w(0))),
-        Cell::from(Span::styled(fit(p.state.label(), w(1)), theme::state(p.state))),
-        Cell::from(fit(&account, w(2))),
-        Cell::from(fit(&user, w(3))),
-        Cell::from(scopes_line(p, w(4))),
-        Cell::from(Span::styled(fit(&expires, w(5)), expires_style)),
-    ])
-}
-
-fn user_words(p: &ProfileStatus) -> Option<String> {
-    let user = p.user.as_ref()?;
-    user.name
-        .clone()
-        .or_else(|| user.email.clone())
-        .or_else(|| user.id.clone())
+fn row<'a>(p: &ProfileStatus, columns: &[(Column, u16)], now: i64) -> Row<'a> {
+    let cells = columns.iter().map(|(c, w)| {
+        let width = usize::from(*w);
+        match c {
+            Column::State => {
+                let span = health::state_span(p);
+                Cell::from(Span::styled(fit(&span.content, width), span.style))
+            }
+            Column::Scopes => Cell::from(scopes_line(p, width)),
+            Column::Expires => {
+                let style = match p.expires_at {
+                    Some(at) if at <= now && p.state != TokenState::LoggedOut => theme::state(TokenState::Expired),
+                    _ => Style::new(),
+                };
+                Cell::from(Span::styled(fit(&c.text(p, now), width), style))
+            }
+            Column::Refresh if p.retry.is_some() => {
+                Cell::from(Span::styled(fit(&c.text(p, now), width), theme::error()))
+            }
+            other => Cell::from(fit(&other.text(p, now), width)),
+        }
+    });
+    Row::new(cells.collect::<Vec<_>>())
 }
 
 /// Granted scopes, then missing ones as `!scope` in red, cut to `width`.
@@ -131,11 +313,7 @@ fn scopes_line(p: &ProfileStatus, width: usize) -> Line<'static> {
         if sep == 1 {
             spans.push(Span::raw(" "));
         }
-        let style = if *missing {
-            theme::missing_scope()
-        } else {
-            ratatui::style::Style::new()
-        };
+        let style = if *missing { theme::missing_scope() } else { Style::new() };
         used += sep + len;
         let cut = clean.ends_with('…');
         spans.push(Span::styled(clean, style));
@@ -146,115 +324,18 @@ fn scopes_line(p: &ProfileStatus, width: usize) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The selected profile's health, wrapped; a hint when it does not fit.
 fn draw_details(frame: &mut Frame, area: Rect, app: &App, now: i64) {
     let Some(p) = app.selected_profile() else {
         return;
     };
-    let width = usize::from(area.width.saturating_sub(14));
-    let label = |s: &'static str| Span::styled(format!("{s:<10}"), theme::dim());
-    let mut lines = Vec::new();
-
-    let mut state_line = vec![
-        label("State"),
-        Span::styled(p.state.label().to_string(), theme::state(p.state)),
-    ];
-    if let Some(reason) = &p.reason {
-        state_line.push(Span::raw(format!(
-            ": {}",
-            fit(reason, width.saturating_sub(p.state.label().len() + 2))
-        )));
-    }
-    lines.push(Line::from(state_line));
-
-    let mut who = Vec::new();
-    if let Some(user) = &p.user {
-        match (&user.name, &user.email) {
-            (Some(n), Some(e)) => who.push(format!("{n} <{e}>")),
-            (Some(n), None) => who.push(n.clone()),
-            (None, Some(e)) => who.push(e.clone()),
-            (None, None) => {}
-        }
-        if let Some(role) = &user.role {
-            who.push(format!("role {role}"));
-        }
-    }
-    if let Some(account) = &p.account {
-        let mut acct = Vec::new();
-        if let Some(s) = &account.subdomain {
-            acct.push(format!("{s}.pagerduty.com"));
-        }
-        if let Some(r) = &account.region {
-            acct.push(r.clone());
-        }
-        if !acct.is_empty() {
-            who.push(format!("at {}", acct.join(", ")));
-        }
-    }
-    let who = if who.is_empty() && p.state == TokenState::LoggedOut {
-        "nobody yet: log in with l".to_string()
-    } else if who.is_empty() {
-        "unknown".to_string()
-    } else {
-        who.join(", ")
-    };
-    lines.push(Line::from(vec![label("User"), Span::raw(fit(&who, width))]));
-
-    let token = match (p.obtained_at, p.expires_at) {
-        (Some(got), Some(_)) => format!(
-            "obtained {} ago, {}",
-            clock::coarse(now - got),
-            expiry_words(p.expires_at, now)
-        ),
-        (None, Some(_)) => expiry_words(p.expires_at, now),
-        (Some(got), None) => format!("obtained {} ago, no expiry given", clock::coarse(now - got)),
-        (None, None) => "none".to_string(),
-    };
-    lines.push(Line::from(vec![label("Token"), Span::raw(fit(&token, width))]));
-
-    let mut scopes = vec![label("Scopes")];
-    let granted = if p.scopes_granted.is_empty() {
-        "none granted".to_string()
-    } else {
-        format!("granted {}", p.scopes_granted.join(" "))
-    };
-    scopes.push(Span::raw(fit(&granted, width)));
-    if !p.scopes_missing.is_empty() {
-        let missing = format!("; missing {} (calls needing it will fail)", p.scopes_missing.join(" "));
-        let room = width.saturating_sub(granted.chars().count());
-        if room > 10 {
-            scopes.push(Span::styled(fit(&missing, room), theme::missing_scope()));
-        }
-    }
-    lines.push(Line::from(scopes));
-
-    if let Some(login) = &p.login {
-        let left = login.expires_at - now;
-        let text = if left > 0 {
-            format!("pending in a browser, expires in {}", clock::compact(left))
-        } else {
-            "pending login has expired".to_string()
-        };
-        lines.push(Line::from(vec![label("Login"), Span::raw(fit(&text, width))]));
-    }
-    if let Some(api) = &p.api_url {
-        lines.push(Line::from(vec![label("API"), Span::raw(fit(api, width))]));
-    }
-    if let Some(storage) = &app.storage {
-        lines.push(Line::from(vec![
-            label("Storage"),
-            Span::raw(fit(&storage_words(storage), width)),
-        ]));
-    }
-
+    let lines = health::lines(app, p, now, false);
+    let inner_width = area.width.saturating_sub(2);
+    let overflow = rows_for(&lines, inner_width) > area.height.saturating_sub(2);
     let title = Span::styled(format!(" {} ", fit(&p.name, 40)), theme::title());
-    let paragraph = Paragraph::new(lines).block(Block::new().borders(Borders::ALL).title(title));
-    frame.render_widget(paragraph, area);
-}
-
-fn expiry_words(expires_at: Option<i64>, now: i64) -> String {
-    match expires_at {
-        Some(at) if at > now => format!("expires in {}", clock::compact(at - now)),
-        Some(at) => format!("expired {} ago", clock::coarse(now - at)),
-        None => "no expiry given".to_string(),
+    let mut block = Block::new().borders(Borders::ALL).title(title);
+    if overflow {
+        block = block.title_bottom(Line::from(Span::styled(" Enter: everything ", theme::dim())).right_aligned());
     }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
 }
