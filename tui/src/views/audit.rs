@@ -27,10 +27,12 @@ fn time_cell(e: &AuditEntry, offset: i32, now: i64) -> String {
     format!("{} {}", clock::short_time(e.at, offset, now), clock::ago(e.at, now))
 }
 
-fn actor_cell(e: &AuditEntry) -> String {
+/// Who caused it: uid and pid when there is room, the uid alone otherwise
+/// (the line under the table always has both).
+fn actor_cell(e: &AuditEntry, wide: bool) -> String {
     match &e.actor {
-        None => "pdauthd".to_string(),
-        Some(actor) => format!("uid {}", actor.uid),
+        Some(actor) if !wide => format!("uid {}", actor.uid),
+        other => words::actor(other.as_ref()),
     }
 }
 
@@ -99,7 +101,13 @@ pub(super) fn draw_log(
         .map(|e| words::event(&e.event).chars().count())
         .max()
         .map_or(5, |w| u16::try_from(w).unwrap_or(20).clamp(5, 20));
-    let by_width = 8;
+    let wide = inner >= 110;
+    let by_width = log
+        .entries
+        .iter()
+        .map(|e| actor_cell(e, wide).chars().count())
+        .max()
+        .map_or(7, |w| u16::try_from(w).unwrap_or(20).clamp(7, 20));
     let columns = if with_profile { 5 } else { 4 };
     let used = 2 + (columns - 1) + time_width + profile_width + event_width + by_width;
     let detail_width = inner.saturating_sub(used).max(6);
@@ -125,7 +133,7 @@ pub(super) fn draw_log(
             cells.push(Cell::from(fit(&e.profile, usize::from(profile_width))));
         }
         cells.push(Cell::from(fit(&words::event(&e.event), usize::from(event_width))));
-        cells.push(Cell::from(fit(&actor_cell(e), usize::from(by_width))));
+        cells.push(Cell::from(fit(&actor_cell(e, wide), usize::from(by_width))));
         cells.push(Cell::from(fit(
             e.detail.as_deref().unwrap_or("-"),
             usize::from(detail_width),

@@ -490,3 +490,54 @@ fn two_demos_side_by_side_both_log_in() {
         demo.assert_exited_cleanly();
     }
 }
+
+#[test]
+fn detail_pane_refresh_filter_and_audit_screen() {
+    if !should_run("detail_pane_refresh_filter_and_audit_screen") {
+        return;
+    }
+    let rt = runtime();
+    let daemon = rt.block_on(FakeDaemon::start());
+    let tmux = Tmux::start(&daemon.socket);
+    tmux.wait_for("the Tokens screen", |s| s.contains("Tokens") && s.contains("work"));
+
+    tmux.keys(&["Enter"]);
+    let detail = tmux.wait_for("the detail pane with its timeline", |s| {
+        s.contains("Timeline") && s.contains("token handed out")
+    });
+    assert!(detail.contains("login started"), "{detail}");
+    assert!(!detail.contains("staging"), "only work's entries: {detail}");
+
+    tmux.keys(&["r"]);
+    tmux.wait_for("the refresh outcome and its live audit entry", |s| {
+        s.contains("Refreshed work") && s.contains("refreshed")
+    });
+    assert!(daemon.seen().contains(&Request::Refresh { profile: "work".into() }));
+
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the Tokens screen again", |s| {
+        s.contains("Tokens") && !s.contains("Timeline")
+    });
+
+    tmux.keys(&["/", "s", "t"]);
+    let filtered = tmux.wait_for("the filtered list", |s| s.contains("/st"));
+    assert!(
+        filtered.lines().any(|l| l.contains('›') && l.contains("staging")),
+        "{filtered}"
+    );
+    assert!(!filtered.lines().any(|l| l.contains("sandbox")), "{filtered}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("every profile again", |s| s.contains("sandbox") && !s.contains("/st"));
+
+    tmux.keys(&["Tab"]);
+    let audit = tmux.wait_for("the Audit screen", |s| {
+        s.contains("Audit log") && s.contains("needs a new login")
+    });
+    assert!(audit.contains("staging") && audit.contains("work"), "{audit}");
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("the Tokens screen", |s| {
+        s.contains("Tokens") && !s.contains("Audit log")
+    });
+    tmux.keys(&["q"]);
+    tmux.assert_exited_cleanly();
+}
