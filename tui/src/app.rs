@@ -520,6 +520,10 @@ impl App {
 
     /// The one place that changes screens, and fetches what the new one shows.
     pub fn show(&mut self, screen: Screen) -> Vec<Effect> {
+        if screen == Screen::Audit && self.screen != Screen::Audit {
+            // Arrive at the newest entry, whatever came in meanwhile.
+            self.audit.selected = 0;
+        }
         self.screen = screen;
         self.filtering = false;
         self.refetch()

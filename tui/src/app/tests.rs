@@ -729,7 +729,11 @@ fn tab_switches_to_the_audit_screen_and_back() {
     assert!(app.update(key('l')).is_empty(), "no login from the Audit screen");
     app.update(code(KeyCode::Tab));
     assert_eq!(app.screen, Screen::Tokens);
+    app.update(Msg::Event(Event::Audit {
+        entry: entry(32, "work", "token_issued"),
+    }));
     app.update(code(KeyCode::Tab));
+    assert_eq!(app.audit.selected, 0, "back on the Audit screen at the newest entry");
     app.update(code(KeyCode::Esc));
     assert_eq!(app.screen, Screen::Tokens, "Esc goes back too");
 }
