@@ -8,6 +8,16 @@ use pdauth_tests::procs::{DaemonProcess, SimProcess, profile_toml};
 use pdauth_tests::wire::WireClient;
 
 async fn logged_in(access_ttl: u32, no_revoke: bool) -> (tempfile::TempDir, SimProcess, DaemonProcess, WireClient) {
+    logged_in_with(access_ttl, no_revoke, false).await
+}
+
+/// `without_refresh_token`: the identity server issues no refresh token, so
+/// the access token's expiry is final.
+async fn logged_in_with(
+    access_ttl: u32,
+    no_revoke: bool,
+    without_refresh_token: bool,
+) -> (tempfile::TempDir, SimProcess, DaemonProcess, WireClient) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let sim = SimProcess::start(
@@ -30,6 +40,10 @@ async fn logged_in(access_ttl: u32, no_revoke: bool) -> (tempfile::TempDir, SimP
     let daemon = DaemonProcess::start(dir.path(), &config).await;
     let mut c = WireClient::connect(&daemon.socket).await;
     c.call(Request::Subscribe).await;
+    if without_refresh_token {
+        sim.post("/_sim/faults/token", serde_json::json!({"mode": "no_refresh_token"}))
+            .await;
+    }
     let login = match c.call(Request::Login { profile: "work".into() }).await {
         Reply::Ok(Response::LoginStarted { login }) => login,
         other => panic!("{other:?}"),
@@ -42,8 +56,8 @@ async fn logged_in(access_ttl: u32, no_revoke: bool) -> (tempfile::TempDir, SimP
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn expiring_then_expired_arrive_as_events() {
-    let (_dir, _sim, daemon, mut c) = logged_in(4, false).await;
+async fn expiring_then_expired_arrive_as_events_when_no_refresh_is_possible() {
+    let (_dir, _sim, daemon, mut c) = logged_in_with(4, false, true).await;
     let mut seen = Vec::new();
     while !seen.contains(&TokenState::Expired) {
         let state = c

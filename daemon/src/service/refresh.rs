@@ -29,6 +29,16 @@ pub enum Trigger {
     Unauthorized { seen: u64 },
 }
 
+impl Trigger {
+    /// The client behind a refresh it asked for.
+    pub fn actor(self) -> Option<Actor> {
+        match self {
+            Trigger::Manual(actor) => actor,
+            _ => None,
+        }
+    }
+}
+
 /// How a refresh ended, when it did not produce new tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshError {
@@ -166,7 +176,7 @@ impl Service {
                 "the refresh was not sent because its intent could not be saved ({why}); the current access token keeps serving"
             );
             tracing::error!(profile = name, event = "refresh_failed", reason = %message, "refresh not sent");
-            self.note_failure(name, &message, false, now).await;
+            self.note_failure(name, &message, false, now, trigger.actor()).await;
             return Err(RefreshError::Storage(message));
         }
 
@@ -184,7 +194,7 @@ impl Service {
                     expires_at: Some(now + response.expires_in as i64),
                     identity: record.identity.clone(),
                 };
-                self.commit(name, record, tokens, now).await;
+                self.commit(name, record, tokens, now, trigger.actor()).await;
                 Ok(())
             }
             Err(e) if e.is_invalid_grant() => self.on_invalid_grant(name, &record, trigger, rt.interrupted, &e).await,
@@ -192,7 +202,7 @@ impl Service {
                 let why = format!(
                     "the identity server rejected the OAuth client ({e}); fix client_id or the client secret, then restart pdauthd"
                 );
-                self.note_failure(name, &why, true, now).await;
+                self.note_failure(name, &why, true, now, trigger.actor()).await;
                 let mut st = lock(&self.state);
                 if let Some(rt) = st.profiles.get_mut(name) {
                     rt.problem = Some(Problem::Error(why.clone()));
@@ -203,7 +213,7 @@ impl Service {
             Err(e) => {
                 let why = e.to_string();
                 tracing::warn!(profile = name, event = "refresh_failed", reason = %why, "refresh failed; will retry");
-                self.note_failure(name, &why, e.answered(), now).await;
+                self.note_failure(name, &why, e.answered(), now, trigger.actor()).await;
                 Err(RefreshError::Failed(why))
             }
         }
@@ -263,7 +273,7 @@ impl Service {
 
     /// Commit a rotated pair; if the store refuses, the pair stays in memory
     /// as the truth (never the old refresh token) and saving is retried.
-    async fn commit(&self, name: &str, old: TokenRecord, tokens: NewTokens, now: i64) {
+    async fn commit(&self, name: &str, old: TokenRecord, tokens: NewTokens, now: i64, actor: Option<Actor>) {
         let to_store = tokens.clone();
         let (profile, version) = (name.to_string(), old.version);
         let committed = match self
@@ -320,7 +330,7 @@ impl Service {
             self.schedule_retry(name, &why, now);
         }
         tracing::info!(profile = name, event = "refresh_ok", "tokens refreshed");
-        self.audit(name, "refresh_ok", None, None);
+        self.audit(name, "refresh_ok", actor, None);
     }
 
     /// `invalid_grant`: the refresh token we sent is dead. If the store
@@ -385,7 +395,7 @@ impl Service {
     }
 
     /// Record a failed attempt (memory and store) and schedule the retry.
-    async fn note_failure(&self, name: &str, why: &str, clear_intent: bool, now: i64) {
+    async fn note_failure(&self, name: &str, why: &str, clear_intent: bool, now: i64, actor: Option<Actor>) {
         let (profile, message) = (name.to_string(), why.to_string());
         self.store_logged(name, "the failed refresh", move |s| {
             s.record_refresh_failure(&profile, now, &message, clear_intent)
@@ -402,7 +412,7 @@ impl Service {
                 message: why.to_string(),
             });
         }
-        self.audit(name, "refresh_failed", None, Some(why));
+        self.audit(name, "refresh_failed", actor, Some(why));
         self.schedule_retry(name, why, now);
     }
 
