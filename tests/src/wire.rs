@@ -67,11 +67,10 @@ impl WireClient {
             let event = self.backlog.remove(pos);
             return pick(&event).expect("matched");
         }
+        let deadline = tokio::time::Instant::now() + DEADLINE;
         loop {
-            match tokio::time::timeout(DEADLINE, self.conn.next())
-                .await
-                .expect("event in time")
-            {
+            let next = tokio::time::timeout_at(deadline, self.conn.next()).await;
+            match next.expect("the awaited event arrived in time") {
                 Some(Ok(ServerFrame::Event { event })) => {
                     if let Some(v) = pick(&event) {
                         return v;
