@@ -8,8 +8,13 @@ use bytes::{BufMut, BytesMut};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio_util::codec::{Decoder, Encoder};
 
-/// Largest frame either side accepts, newline excluded.
+/// Largest frame a client may send, newline excluded. The daemon reads
+/// frames from any local process of its user; this bounds what one can make
+/// it buffer.
 pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// Largest frame the daemon sends (a status of thousands of profiles, a
+/// large API answer). Clients only read it after checking who the peer is.
+pub const MAX_SERVER_FRAME_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
@@ -26,7 +31,10 @@ pub enum CodecError {
 /// Decodes `In` frames and encodes `Out` frames, one JSON object per line.
 #[derive(Debug)]
 pub struct JsonLineCodec<In, Out> {
+    /// Largest frame decoded.
     max: usize,
+    /// Largest frame encoded.
+    max_out: usize,
     /// Bytes of the current buffer already searched for a newline.
     scanned: usize,
     _marker: PhantomData<fn(Out) -> In>,
@@ -38,11 +46,27 @@ impl<In, Out> JsonLineCodec<In, Out> {
     }
 
     pub fn with_max(max: usize) -> Self {
+        Self::with_limits(max, max)
+    }
+
+    /// Separate caps for what is read and what is written.
+    pub fn with_limits(max_in: usize, max_out: usize) -> Self {
         Self {
-            max,
+            max: max_in,
+            max_out,
             scanned: 0,
             _marker: PhantomData,
         }
+    }
+
+    /// The daemon's side: small frames in, large frames out.
+    pub fn for_daemon() -> Self {
+        Self::with_limits(MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES)
+    }
+
+    /// A client's side: large frames in, small frames out.
+    pub fn for_client() -> Self {
+        Self::with_limits(MAX_SERVER_FRAME_BYTES, MAX_FRAME_BYTES)
     }
 }
 
@@ -105,8 +129,8 @@ impl<In, Out: Serialize> Encoder<Out> for JsonLineCodec<In, Out> {
 
     fn encode(&mut self, item: Out, dst: &mut BytesMut) -> Result<(), CodecError> {
         let bytes = serde_json::to_vec(&item).map_err(|e| CodecError::Malformed(e.to_string()))?;
-        if bytes.len() > self.max {
-            return Err(CodecError::TooLarge { limit: self.max });
+        if bytes.len() > self.max_out {
+            return Err(CodecError::TooLarge { limit: self.max_out });
         }
         dst.reserve(bytes.len() + 1);
         dst.put_slice(&bytes);
@@ -178,6 +202,26 @@ mod tests {
         let mut codec = Codec::with_max(16);
         let mut buf = BytesMut::from(&b"{\"aaaaaaaaaaaaaaaaaaaaa\":1}\n"[..]);
         assert!(matches!(codec.decode(&mut buf), Err(CodecError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn caps_differ_by_direction() {
+        let mut daemon = JsonLineCodec::<ClientFrame, ClientFrame>::with_limits(16, 1024);
+        let mut out = BytesMut::new();
+        let big = ClientFrame::Hello {
+            protocol: 1,
+            client: "x".repeat(100),
+        };
+        daemon.encode(big.clone(), &mut out).unwrap();
+        assert!(matches!(
+            daemon.decode(&mut out),
+            Err(CodecError::TooLarge { limit: 16 })
+        ));
+        let mut client = JsonLineCodec::<ClientFrame, ClientFrame>::with_limits(1024, 16);
+        assert!(matches!(
+            client.encode(big, &mut BytesMut::new()),
+            Err(CodecError::TooLarge { limit: 16 })
+        ));
     }
 
     #[test]

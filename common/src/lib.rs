@@ -9,7 +9,7 @@ pub mod paths;
 pub mod protocol;
 pub mod sanitize;
 
-pub use codec::{CodecError, JsonLineCodec, MAX_FRAME_BYTES};
+pub use codec::{CodecError, JsonLineCodec, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES};
 pub use health::{
     Account, Actor, AuditEntry, LoginInfo, ProfileStatus, RefreshResult, RetryInfo, RevokeOutcome, StorageInfo,
     TokenState, UserSummary,

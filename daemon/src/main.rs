@@ -70,7 +70,13 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| paths::socket_path(None, &ProcessEnv));
     let mut opts = Options::new(config, state_dir, socket);
     opts.credentials_dir = std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Storage work runs on blocking threads one at a time; a small pool keeps
+    // memory (thread stacks, allocator arenas) flat under load.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(8)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("pdauthd: cannot start the async runtime: {e}");

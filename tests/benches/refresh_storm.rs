@@ -178,7 +178,20 @@ async fn main() {
 
     let socket = dir.path().join("run/pdauthd.sock");
     let t = Instant::now();
-    let daemon = Command::new(bin.join("pdauthd"))
+    // PDAUTH_BENCH_WRAP runs the daemon under a profiler, e.g.
+    // "valgrind --tool=massif --massif-out-file=/tmp/pdauthd.massif".
+    let wrap: Vec<String> = std::env::var("PDAUTH_BENCH_WRAP")
+        .map(|w| w.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut command = match wrap.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(bin.join("pdauthd"));
+            c
+        }
+        None => Command::new(bin.join("pdauthd")),
+    };
+    let mut daemon = command
         .arg("--config")
         .arg(&config_path)
         .arg("--state-dir")
@@ -186,6 +199,10 @@ async fn main() {
         .arg("--socket")
         .arg(&socket)
         .env("RUST_LOG", "warn")
+        .env(
+            "MALLOC_ARENA_MAX",
+            std::env::var("BENCH_ARENAS").unwrap_or_else(|_| "8".into()),
+        )
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.path().join("pdauthd.log")).unwrap())
         .kill_on_drop(true)
@@ -197,6 +214,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     println!("pdauthd loaded and planned {profiles} profiles in {:.1?}", t.elapsed());
+    let (_, loaded_peak, _) = proc_stats(pid);
 
     // The storm: wait until every profile has been refreshed once.
     let mut first: Option<Instant> = None;
@@ -219,6 +237,7 @@ async fn main() {
     };
     let storm = done.duration_since(first.unwrap_or(done));
     let rate = profiles as f64 / storm.as_secs_f64().max(0.001);
+    let (_, storm_peak, _) = proc_stats(pid);
 
     let mut c = WireClient::connect(&socket).await;
     let statuses = match c.call(Request::Status).await {
@@ -231,7 +250,9 @@ async fn main() {
         .count();
     drop(c);
 
-    // Idle: the next refreshes are ~45 s away; measure what waiting costs.
+    // Idle: the next refreshes are ~40 s away. Let the tail of the storm
+    // (audit entries being written) settle, then measure what waiting costs.
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let (ticks_before, _, _) = proc_stats(pid);
     tokio::time::sleep(Duration::from_secs(10)).await;
     let (ticks_after, peak_kib, rss_kib) = proc_stats(pid);
@@ -241,11 +262,20 @@ async fn main() {
     println!("\nrefresh storm ({profiles} profiles, 4 at a time, strict rotation):");
     println!("  refreshed all in {storm:.1?}: {rate:.0} refreshes/s");
     println!("  healthy afterwards: {healthy}/{profiles}");
+    let mib = |kib: u64| kib as f64 / 1024.0;
     println!(
-        "  daemon peak RSS: {:.1} MiB (now {:.1} MiB)",
-        peak_kib as f64 / 1024.0,
-        rss_kib as f64 / 1024.0
+        "  daemon peak RSS: {:.1} MiB after loading, {:.1} MiB through the storm, {:.1} MiB after answering one \
+         status of all profiles (now {:.1} MiB)",
+        mib(loaded_peak),
+        mib(storm_peak),
+        mib(peak_kib),
+        mib(rss_kib)
     );
     println!("  daemon CPU while idle for 10 s: {idle_cpu:.2} s");
+    // A clean stop, so a profiler wrapping the daemon can write its report.
+    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(120), daemon.wait()).await;
     planner_costs();
 }

@@ -19,7 +19,7 @@ pub struct WireClient {
 impl WireClient {
     pub async fn connect(socket: &Path) -> Self {
         let stream = UnixStream::connect(socket).await.expect("connect to pdauthd");
-        let mut conn = Framed::new(stream, JsonLineCodec::new());
+        let mut conn = Framed::new(stream, JsonLineCodec::for_client());
         conn.send(ClientFrame::Hello {
             protocol: PROTOCOL_VERSION,
             client: "pdauth-tests".into(),

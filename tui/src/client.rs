@@ -184,7 +184,7 @@ impl Connection {
         check_socket_dir(socket)?;
         let stream = Stream::connect(name).await.map_err(|e| connect_error(socket, e))?;
         check_peer(socket, &stream)?;
-        let mut transport = Framed::new(stream, JsonLineCodec::<ServerFrame, ClientFrame>::new());
+        let mut transport = Framed::new(stream, JsonLineCodec::<ServerFrame, ClientFrame>::for_client());
         let hello = ClientFrame::Hello {
             protocol,
             client: client.to_string(),

@@ -58,7 +58,7 @@ impl Default for Limits {
 
 /// Tell a connection over the cap why it is closed.
 pub async fn refuse_busy(stream: Stream) {
-    let mut conn = Framed::new(stream, JsonLineCodec::<ClientFrame, ServerFrame>::new());
+    let mut conn = Framed::new(stream, JsonLineCodec::<ClientFrame, ServerFrame>::for_daemon());
     let error = WireError::new(ErrorCode::Busy, "pdauthd has too many connections; try again shortly");
     let _ = tokio::time::timeout(Duration::from_secs(2), conn.send(ServerFrame::Error { error })).await;
 }
@@ -76,7 +76,7 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
     let peer_uid = peer.as_ref().and_then(|c| c.euid());
     let peer_pid = peer.as_ref().and_then(|c| c.pid());
     let actor = peer_uid.map(|uid| Actor { uid, pid: peer_pid });
-    let mut conn: Conn = Framed::new(stream, JsonLineCodec::new());
+    let mut conn: Conn = Framed::new(stream, JsonLineCodec::for_daemon());
     if peer_uid != Some(our_uid) {
         tracing::warn!(peer_uid = ?peer_uid, peer_pid = ?peer_pid, "refused a connection from another user");
         send_error_and_close(
@@ -236,8 +236,29 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
             }
         };
         if let Some(frame) = frame_out {
+            let reply_id = match &frame {
+                ServerFrame::Reply { id, .. } => Some(*id),
+                _ => None,
+            };
             match tokio::time::timeout(limits.write_timeout, conn.send(frame)).await {
                 Ok(Ok(())) => {}
+                Ok(Err(CodecError::TooLarge { limit })) if reply_id.is_some() => {
+                    // Nothing was written; say so instead of dropping the client.
+                    let error = WireError::new(
+                        ErrorCode::Internal,
+                        format!("the answer is larger than {limit} bytes; ask for less"),
+                    );
+                    let frame = ServerFrame::Reply {
+                        id: reply_id.unwrap_or_default(),
+                        result: Reply::Error(error),
+                    };
+                    if !matches!(
+                        tokio::time::timeout(limits.write_timeout, conn.send(frame)).await,
+                        Ok(Ok(()))
+                    ) {
+                        break;
+                    }
+                }
                 Ok(Err(e)) => {
                     tracing::debug!(error = %e, "client went away");
                     break;

@@ -9,6 +9,7 @@ mod audit;
 mod login;
 mod refresh;
 mod tokens;
+mod watch;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -57,9 +58,15 @@ pub struct Service {
     state: Mutex<State>,
     events: broadcast::Sender<Event>,
     clients: Mutex<HashMap<String, Arc<ProfileClient>>>,
+    /// HTTP clients shared by profiles with the same trust settings (one
+    /// connection pool and root store each, not one per profile).
+    http_clients: Mutex<HashMap<Option<std::path::PathBuf>, reqwest::Client>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     callbacks: CallbackServers,
     planner: Arc<Mutex<Planner>>,
+    /// When each profile's health next changes by itself (expiring,
+    /// expired, a login timing out), for the health watcher.
+    boundaries: Mutex<Planner>,
     /// Wakes the refresh scheduler after a re-plan.
     plan_wake: Arc<Notify>,
     /// Wakes the health watcher after a change.
@@ -118,9 +125,11 @@ impl Service {
             state: Mutex::new(State::default()),
             events,
             clients: Mutex::new(HashMap::new()),
+            http_clients: Mutex::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),
             callbacks: CallbackServers::default(),
             planner: Arc::new(Mutex::new(Planner::default())),
+            boundaries: Mutex::new(Planner::default()),
             plan_wake: Arc::new(Notify::new()),
             wake: Notify::new(),
             audit_tx: Mutex::new(None),
@@ -133,6 +142,10 @@ impl Service {
         });
         service.start_audit_writer();
         service.load_stored(&key_state);
+        let names: Vec<String> = service.config().profiles.keys().cloned().collect();
+        for name in names {
+            service.track_boundary(&name);
+        }
         service
     }
 
@@ -255,8 +268,18 @@ impl Service {
         if let Some(client) = lock(&self.clients).get(&cfg.name) {
             return Ok(client.clone());
         }
-        let settings = self.config().daemon.clone();
-        let http = crate::http::client_for(cfg, &settings).map_err(|m| err(ErrorCode::Config, m))?;
+        let http = {
+            let mut shared = lock(&self.http_clients);
+            match shared.get(&cfg.ca_file) {
+                Some(http) => http.clone(),
+                None => {
+                    let settings = self.config().daemon.clone();
+                    let http = crate::http::client_for(cfg, &settings).map_err(|m| err(ErrorCode::Config, m))?;
+                    shared.insert(cfg.ca_file.clone(), http.clone());
+                    http
+                }
+            }
+        };
         let auth = ClientAuth::for_profile(cfg).map_err(|m| err(ErrorCode::Config, m))?;
         let client = Arc::new(ProfileClient { http, auth });
         lock(&self.clients).insert(cfg.name.clone(), client.clone());
@@ -331,56 +354,7 @@ impl Service {
         let Ok(status) = self.status(name) else { return };
         lock(&self.state).published.insert(name.to_string(), status.state);
         self.emit(Event::Health { status });
-        self.wake.notify_one();
-    }
-
-    /// Publish health changes that happen with time (valid → expiring →
-    /// expired) and time out pending logins. Runs until shutdown.
-    pub async fn watch_time(self: Arc<Self>, wall_check: std::time::Duration) {
-        let max_sleep = wall_check.as_secs().max(1) as i64;
-        loop {
-            let now = self.now();
-            let expired = lock(&self.state).logins.expire(now);
-            for login in expired {
-                self.login_failed(
-                    &login.profile,
-                    "the login timed out before the browser approved it; start it again".to_string(),
-                );
-            }
-            self.release_ports();
-            let changed: Vec<String> = {
-                let config = self.config();
-                let notice = lock(&self.notice).clone();
-                let st = lock(&self.state);
-                config
-                    .profiles
-                    .values()
-                    .filter(|cfg| {
-                        let s = self.status_locked(&st, cfg, notice.as_deref(), now);
-                        st.published.get(&cfg.name) != Some(&s.state)
-                    })
-                    .map(|cfg| cfg.name.clone())
-                    .collect()
-            };
-            for name in changed {
-                self.publish(&name);
-            }
-            let next = {
-                let st = lock(&self.state);
-                st.profiles
-                    .values()
-                    .filter_map(|rt| crate::health::next_boundary(rt, now))
-                    .chain(st.logins.next_expiry())
-                    .min()
-            };
-            let secs = next.map(|t| (t - now).clamp(0, max_sleep)).unwrap_or(max_sleep);
-            let pause = std::time::Duration::from_secs(secs as u64) + std::time::Duration::from_millis(50);
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = self.wake.notified() => {}
-                _ = self.shutdown.cancelled() => break,
-            }
-        }
+        self.track_boundary(name);
     }
 
     /// Wait (bounded) for exchanges and refreshes to finish and commit.

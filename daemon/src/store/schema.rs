@@ -21,6 +21,7 @@ CREATE TABLE audit (
     detail     TEXT
 ) STRICT;
 CREATE INDEX audit_profile ON audit (profile, id);
+CREATE INDEX audit_at ON audit (at);
 ";
 
 /// Migration steps; step `i` brings the schema from version `i` to `i + 1`.

@@ -308,7 +308,7 @@ async fn session(
     kill_tx: broadcast::Sender<()>,
 ) {
     let mut kill = kill_tx.subscribe();
-    let mut framed = Framed::new(stream, JsonLineCodec::<ClientFrame, ServerFrame>::new());
+    let mut framed = Framed::new(stream, JsonLineCodec::<ClientFrame, ServerFrame>::for_daemon());
     let Some(Ok(ClientFrame::Hello { protocol, .. })) = framed.next().await else {
         return;
     };
