@@ -128,12 +128,18 @@ impl<In, Out: Serialize> Encoder<Out> for JsonLineCodec<In, Out> {
     type Error = CodecError;
 
     fn encode(&mut self, item: Out, dst: &mut BytesMut) -> Result<(), CodecError> {
-        let bytes = serde_json::to_vec(&item).map_err(|e| CodecError::Malformed(e.to_string()))?;
-        if bytes.len() > self.max_out {
+        // Serialise straight into the output buffer (no second copy of a
+        // large frame); take it back out if it exceeds the cap.
+        let start = dst.len();
+        let written = serde_json::to_writer((&mut *dst).writer(), &item);
+        if let Err(e) = written {
+            dst.truncate(start);
+            return Err(CodecError::Malformed(e.to_string()));
+        }
+        if dst.len() - start > self.max_out {
+            dst.truncate(start);
             return Err(CodecError::TooLarge { limit: self.max_out });
         }
-        dst.reserve(bytes.len() + 1);
-        dst.put_slice(&bytes);
         dst.put_u8(b'\n');
         Ok(())
     }

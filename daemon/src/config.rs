@@ -3,8 +3,11 @@
 //! line and the field instead of surfacing as a failed login later. Knows
 //! nothing about the network.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -75,12 +78,14 @@ pub struct ProfileConfig {
     /// authorize URL and the token request (it must match the registration).
     pub redirect_uri_text: String,
     pub scopes: Vec<String>,
-    pub authorize_url: Url,
-    pub token_url: Url,
+    /// Endpoints are shared between profiles that name the same URL (most
+    /// name PagerDuty's), so thousands of profiles cost little memory.
+    pub authorize_url: Arc<Url>,
+    pub token_url: Arc<Url>,
     /// `None` when revocation is switched off (`revoke_url = ""`).
-    pub revoke_url: Option<Url>,
+    pub revoke_url: Option<Arc<Url>>,
     /// `None`: follow the account's region from the id_token.
-    pub api_url: Option<Url>,
+    pub api_url: Option<Arc<Url>>,
     /// Extra trusted CA certificate(s), PEM (corporate TLS proxies, sandbox).
     pub ca_file: Option<PathBuf>,
     /// Optional hints that let PagerDuty skip its account picker.
@@ -176,6 +181,7 @@ impl Config {
             text,
             path,
             base: path.parent().unwrap_or(Path::new(".")),
+            urls: RefCell::default(),
         };
         let daemon = match raw.daemon {
             Some(d) => DaemonSettings {
@@ -232,6 +238,8 @@ struct Ctx<'a> {
     text: &'a str,
     path: &'a Path,
     base: &'a Path,
+    /// Endpoint URLs already parsed, by their text.
+    urls: RefCell<HashMap<String, Arc<Url>>>,
 }
 
 impl Ctx<'_> {
@@ -310,20 +318,25 @@ impl Ctx<'_> {
         }
     }
 
-    fn endpoint(&self, v: Option<Spanned<String>>, field: &str, default: &str) -> Result<Url, ConfigError> {
-        match v {
-            None => Ok(Url::parse(default).map_err(|e| ConfigError(e.to_string()))?),
-            Some(v) => {
-                let url = match Url::parse(v.get_ref()) {
-                    Ok(url) => url,
-                    Err(e) => return self.err(v.span(), field, format!("not a valid URL ({e})")),
-                };
-                match check_endpoint(&url) {
-                    Ok(()) => Ok(url),
-                    Err(msg) => self.err(v.span(), field, msg),
-                }
-            }
+    fn endpoint(&self, v: Option<Spanned<String>>, field: &str, default: &str) -> Result<Arc<Url>, ConfigError> {
+        let (text, span) = match &v {
+            None => (default, 0..0),
+            Some(v) => (v.get_ref().as_str(), v.span()),
+        };
+        if let Some(url) = self.urls.borrow().get(text) {
+            return Ok(url.clone());
         }
+        let url = match Url::parse(text) {
+            Ok(url) => url,
+            Err(e) if v.is_some() => return self.err(span, field, format!("not a valid URL ({e})")),
+            Err(e) => return Err(ConfigError(e.to_string())),
+        };
+        if let Err(msg) = check_endpoint(&url) {
+            return self.err(span, field, msg);
+        }
+        let url = Arc::new(url);
+        self.urls.borrow_mut().insert(text.to_string(), url.clone());
+        Ok(url)
     }
 
     fn profile(&self, name: &str, raw: RawProfile) -> Result<ProfileConfig, ConfigError> {

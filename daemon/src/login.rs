@@ -59,7 +59,7 @@ impl PendingLogin {
         let listen = ListenKey::of(&profile.redirect_uri)
             .ok_or_else(|| format!("profile {}: redirect_uri has no port", profile.name))?;
         let redirect_uri = profile.redirect_uri_text.clone();
-        let auth_url = AuthUrl::from_url(profile.authorize_url.clone());
+        let auth_url = AuthUrl::from_url((*profile.authorize_url).clone());
         let redirect = RedirectUrl::new(redirect_uri.clone()).map_err(|e| format!("redirect_uri: {e}"))?;
         let client = oauth2::basic::BasicClient::new(ClientId::new(profile.client_id.clone()))
             .set_auth_uri(auth_url)

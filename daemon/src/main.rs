@@ -48,7 +48,10 @@ fn load_config(args: &Args) -> Result<Config, String> {
     }
 }
 
+mod alloc_tuning;
+
 fn main() -> ExitCode {
+    alloc_tuning::tune();
     // Files created by the daemon are private whatever the caller's umask.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let args = Args::parse();

@@ -199,10 +199,6 @@ async fn main() {
         .arg("--socket")
         .arg(&socket)
         .env("RUST_LOG", "warn")
-        .env(
-            "MALLOC_ARENA_MAX",
-            std::env::var("BENCH_ARENAS").unwrap_or_else(|_| "8".into()),
-        )
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.path().join("pdauthd.log")).unwrap())
         .kill_on_drop(true)

@@ -177,7 +177,7 @@ impl Service {
         .map_err(|e| format!("the code exchange failed: {e}"))?;
         let now = self.now();
         let claims = response.id_token.as_deref().and_then(identity::decode_id_token);
-        let api_url = identity::api_base(cfg.api_url.as_ref(), claims.as_ref());
+        let api_url = identity::api_base(cfg.api_url.as_deref(), claims.as_ref());
         let mut user = None;
         if let Some(api) = &api_url {
             match identity::fetch_me(&client.http, api, response.access_token.expose_secret()).await {
