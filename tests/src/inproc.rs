@@ -5,11 +5,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pdauth_common::{Event, Reply, Request, Response};
 use pdauth_daemon::config::Config;
 use pdauth_daemon::{Daemon, Options};
 
-use crate::browser::{consent, visit};
 use crate::free_port;
 use crate::procs::{SimProcess, profile_toml};
 use crate::wire::WireClient;
@@ -66,16 +64,16 @@ impl InProc {
         WireClient::connect(&self.socket).await
     }
 
+    /// A subscribed client, after logging `work` in.
+    pub async fn logged_in(&self) -> WireClient {
+        let mut c = self.client().await;
+        c.call(pdauth_common::Request::Subscribe).await;
+        self.login(&mut c).await;
+        c
+    }
+
     /// Log `work` in through the consent page; `c` must be subscribed.
     pub async fn login(&self, c: &mut WireClient) {
-        let login = match c.call(Request::Login { profile: "work".into() }).await {
-            Reply::Ok(Response::LoginStarted { login }) => login,
-            other => panic!("login did not start: {other:?}"),
-        };
-        let location = consent(&login.authorize_url, "approve").await.expect("consent");
-        let (status, page) = visit(&location).await.expect("callback");
-        assert_eq!(status, 200, "{page}");
-        c.wait_event(|e| matches!(e, Event::LoginCompleted { .. }).then_some(()))
-            .await;
+        crate::rig::login_with(c, "work").await
     }
 }

@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod inproc;
 pub mod procs;
+pub mod rig;
 pub mod wire;
 
 use std::path::PathBuf;

@@ -3,41 +3,18 @@
 //! should, and a code is exchanged at most once.
 
 use pdauth_common::{Event, LoginInfo, Reply, Request, Response, TokenState};
+use pdauth_tests::DEADLINE;
 use pdauth_tests::browser::{consent, visit};
-use pdauth_tests::procs::{DaemonProcess, SimProcess, profile_toml};
+use pdauth_tests::rig::Rig;
 use pdauth_tests::wire::WireClient;
-use pdauth_tests::{DEADLINE, free_port};
 use std::io::Write;
 
-struct Rig {
-    _dir: tempfile::TempDir,
-    sim: SimProcess,
-    daemon: DaemonProcess,
-    port: u16,
-}
-
 async fn rig() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sim = SimProcess::start(
-        dir.path(),
-        &["--client".into(), format!("e2e=http://127.0.0.1:{port}/callback")],
-    )
-    .await;
-    let daemon = DaemonProcess::start(dir.path(), &profile_toml("work", &sim.base, "e2e", port, "")).await;
-    Rig {
-        _dir: dir,
-        sim,
-        daemon,
-        port,
-    }
+    Rig::start(&[]).await
 }
 
 async fn start_login(c: &mut WireClient) -> LoginInfo {
-    match c.call(Request::Login { profile: "work".into() }).await {
-        Reply::Ok(Response::LoginStarted { login }) => login,
-        other => panic!("login did not start: {other:?}"),
-    }
+    pdauth_tests::rig::start_login(c, "work").await
 }
 
 async fn state_of(c: &mut WireClient) -> TokenState {

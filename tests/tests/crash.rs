@@ -5,60 +5,23 @@
 
 use std::time::Duration;
 
-use pdauth_common::{Event, ProfileStatus, Reply, Request, Response, TokenState};
+use pdauth_common::{Event, Reply, Request, Response, TokenState};
 use pdauth_daemon::crypto::load_key;
 use pdauth_daemon::store::Store;
-use pdauth_tests::browser::{consent, visit};
-use pdauth_tests::procs::{DaemonProcess, SimProcess, profile_toml};
+use pdauth_tests::eventually;
+use pdauth_tests::rig::Rig;
 use pdauth_tests::wire::WireClient;
-use pdauth_tests::{eventually, free_port};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-struct Rig {
-    _dir: tempfile::TempDir,
-    sim: SimProcess,
-    daemon: DaemonProcess,
-}
-
-async fn rig(sim_flags: &[&str]) -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut flags = vec!["--client".to_string(), format!("e2e=http://127.0.0.1:{port}/callback")];
-    flags.extend(sim_flags.iter().map(|s| s.to_string()));
-    let sim = SimProcess::start(dir.path(), &flags).await;
-    let daemon = DaemonProcess::start(dir.path(), &profile_toml("work", &sim.base, "e2e", port, "")).await;
-    Rig { _dir: dir, sim, daemon }
-}
-
 async fn login(r: &Rig) {
-    let mut c = WireClient::connect(&r.daemon.socket).await;
-    c.call(Request::Subscribe).await;
-    let login = match c.call(Request::Login { profile: "work".into() }).await {
-        Reply::Ok(Response::LoginStarted { login }) => login,
-        other => panic!("{other:?}"),
-    };
-    let location = consent(&login.authorize_url, "approve").await.unwrap();
-    assert_eq!(visit(&location).await.unwrap().0, 200);
-    c.wait_event(|e| matches!(e, Event::LoginCompleted { .. }).then_some(()))
-        .await;
-}
-
-async fn status(r: &Rig) -> ProfileStatus {
-    let mut c = WireClient::connect(&r.daemon.socket).await;
-    match c.call(Request::Status).await {
-        Reply::Ok(Response::Status { profiles, .. }) => profiles.into_iter().next().unwrap(),
-        other => panic!("{other:?}"),
-    }
-}
-
-async fn refresh_requests(r: &Rig) -> u64 {
-    r.sim.stats().await["token_requests"]["refresh_token"].as_u64().unwrap()
+    let mut c = r.client().await;
+    r.login(&mut c).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crash_between_the_answer_and_the_commit_is_reported_after_restart() {
-    let mut r = rig(&[]).await;
+    let mut r = Rig::start(&[]).await;
     login(&r).await;
     r.sim
         .post("/_sim/faults/token", json!({"mode": "delay_after", "delay_ms": 5000}))
@@ -70,30 +33,30 @@ async fn a_crash_between_the_answer_and_the_commit_is_reported_after_restart() {
     });
     // The sandbox has rotated the token; its answer is still on the way.
     eventually("the refresh to reach the sandbox", || async {
-        (refresh_requests(&r).await == 1).then_some(())
+        (r.refresh_requests().await == 1).then_some(())
     })
     .await;
     r.daemon.kill().await;
     drop(pending);
     r.daemon.restart().await;
     let s = eventually("the interrupted refresh to be resolved", || async {
-        let s = status(&r).await;
+        let s = r.status().await;
         (s.state == TokenState::NeedsLogin).then_some(s)
     })
     .await;
     assert!(s.reason.as_deref().unwrap_or_default().contains("interrupted"), "{s:?}");
-    assert_eq!(refresh_requests(&r).await, 2, "exactly one attempt after the restart");
+    assert_eq!(r.refresh_requests().await, 2, "exactly one attempt after the restart");
     // No loop: nothing more is sent while the profile waits for a login.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(refresh_requests(&r).await, 2);
+    assert_eq!(r.refresh_requests().await, 2);
     // And a login repairs it.
     login(&r).await;
-    assert_eq!(status(&r).await.state, TokenState::Valid);
+    assert_eq!(r.status().await.state, TokenState::Valid);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_a_slow_refresh_waits_commits_and_exits_cleanly() {
-    let mut r = rig(&[]).await;
+    let mut r = Rig::start(&[]).await;
     login(&r).await;
     r.sim
         .post("/_sim/faults/token", json!({"mode": "delay", "delay_ms": 2000}))
@@ -115,7 +78,7 @@ async fn sigterm_during_a_slow_refresh_waits_commits_and_exits_cleanly() {
         other => panic!("the refresh in flight was answered before the exit: {other:?}"),
     }
     r.daemon.restart().await;
-    let s = status(&r).await;
+    let s = r.status().await;
     assert_eq!(s.state, TokenState::Valid, "{s:?}");
     assert!(s.last_refresh.as_ref().is_some_and(|l| l.ok), "{s:?}");
     let mut c = WireClient::connect(&r.daemon.socket).await;
@@ -132,15 +95,15 @@ async fn sigterm_during_a_slow_refresh_waits_commits_and_exits_cleanly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plans_survive_a_restart() {
-    let mut r = rig(&[]).await;
+    let mut r = Rig::start(&[]).await;
     login(&r).await;
-    let before = status(&r).await;
+    let before = r.status().await;
     r.daemon.restart().await;
-    let after = status(&r).await;
+    let after = r.status().await;
     assert_eq!(after.state, TokenState::Valid);
     assert!(after.next_refresh_at.is_some(), "{after:?}");
     assert_eq!(after.expires_at, before.expires_at);
-    assert_eq!(refresh_requests(&r).await, 0, "never refreshed just in case at startup");
+    assert_eq!(r.refresh_requests().await, 0, "never refreshed just in case at startup");
 }
 
 /// What the store says about `work`, read directly while the daemon is down.
@@ -160,7 +123,7 @@ fn stored(state: &std::path::Path) -> (Option<String>, Option<String>, bool) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_at_random_moments_the_store_never_loses_track() {
-    let mut r = rig(&["--access-ttl", "2"]).await;
+    let mut r = Rig::start(&["--access-ttl", "2"]).await;
     login(&r).await;
     // A fixed sequence of "random" moments, so a failure can be replayed.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -207,7 +170,7 @@ async fn killed_at_random_moments_the_store_never_loses_track() {
             introspection["state"]
         );
         let s = eventually("the profile to explain itself", || async {
-            let s = status(&r).await;
+            let s = r.status().await;
             matches!(
                 s.state,
                 TokenState::NeedsLogin | TokenState::Valid | TokenState::Expiring
@@ -226,7 +189,7 @@ async fn killed_at_random_moments_the_store_never_loses_track() {
     }
     eprintln!("outcomes: {outcomes:?}");
     assert!(
-        refresh_requests(&r).await >= 4,
+        r.refresh_requests().await >= 4,
         "the loop really raced against refreshes"
     );
 }

@@ -2,62 +2,46 @@
 //! and revocation the identity server does not confirm.
 
 use pdauth_common::{ErrorCode, Event, Reply, Request, Response, RevokeOutcome, StorageInfo, TokenState};
-use pdauth_tests::browser::{consent, visit};
 use pdauth_tests::free_port;
 use pdauth_tests::procs::{DaemonProcess, SimProcess, profile_toml};
+use pdauth_tests::rig::Rig;
 use pdauth_tests::wire::WireClient;
 
-async fn logged_in(access_ttl: u32, no_revoke: bool) -> (tempfile::TempDir, SimProcess, DaemonProcess, WireClient) {
+async fn logged_in(access_ttl: u32, no_revoke: bool) -> (Rig, WireClient) {
     logged_in_with(access_ttl, no_revoke, false).await
 }
 
 /// `without_refresh_token`: the identity server issues no refresh token, so
 /// the access token's expiry is final.
-async fn logged_in_with(
-    access_ttl: u32,
-    no_revoke: bool,
-    without_refresh_token: bool,
-) -> (tempfile::TempDir, SimProcess, DaemonProcess, WireClient) {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sim = SimProcess::start(
-        dir.path(),
-        &[
-            "--client".into(),
-            format!("e2e=http://127.0.0.1:{port}/callback"),
-            "--access-ttl".into(),
-            access_ttl.to_string(),
-        ],
-    )
+async fn logged_in_with(access_ttl: u32, no_revoke: bool, without_refresh_token: bool) -> (Rig, WireClient) {
+    let ttl = access_ttl.to_string();
+    let r = Rig::build("work", &["--access-ttl", &ttl], |config| {
+        if no_revoke {
+            let line = config
+                .lines()
+                .find(|l| l.starts_with("revoke_url"))
+                .unwrap_or_default()
+                .to_string();
+            config.replace(&line, "revoke_url = \"\"")
+        } else {
+            config
+        }
+    })
     .await;
-    let mut config = profile_toml("work", &sim.base, "e2e", port, "");
-    if no_revoke {
-        config = config.replace(
-            &format!("revoke_url = \"{}/oauth/revoke\"", sim.base),
-            "revoke_url = \"\"",
-        );
-    }
-    let daemon = DaemonProcess::start(dir.path(), &config).await;
-    let mut c = WireClient::connect(&daemon.socket).await;
-    c.call(Request::Subscribe).await;
+    let mut c = r.client().await;
     if without_refresh_token {
-        sim.post("/_sim/faults/token", serde_json::json!({"mode": "no_refresh_token"}))
+        r.sim
+            .post("/_sim/faults/token", serde_json::json!({"mode": "no_refresh_token"}))
             .await;
     }
-    let login = match c.call(Request::Login { profile: "work".into() }).await {
-        Reply::Ok(Response::LoginStarted { login }) => login,
-        other => panic!("{other:?}"),
-    };
-    let location = consent(&login.authorize_url, "approve").await.unwrap();
-    assert_eq!(visit(&location).await.unwrap().0, 200);
-    c.wait_event(|e| matches!(e, Event::LoginCompleted { .. }).then_some(()))
-        .await;
-    (dir, sim, daemon, c)
+    r.login(&mut c).await;
+    (r, c)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn expiring_then_expired_arrive_as_events_when_no_refresh_is_possible() {
-    let (_dir, _sim, daemon, mut c) = logged_in_with(4, false, true).await;
+    let (r, mut c) = logged_in_with(4, false, true).await;
+    let daemon = &r.daemon;
     let mut seen = Vec::new();
     while !seen.contains(&TokenState::Expired) {
         let state = c
@@ -82,7 +66,8 @@ async fn expiring_then_expired_arrive_as_events_when_no_refresh_is_possible() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unconfirmed_revocation_still_deletes_and_says_where_to_check() {
-    let (_dir, sim, _daemon, mut c) = logged_in(3600, false).await;
+    let (r, mut c) = logged_in(3600, false).await;
+    let Rig { sim, dir: _dir, .. } = r;
     let token = match c.call(Request::Token { profile: "work".into() }).await {
         Reply::Ok(Response::Token { access_token, .. }) => access_token,
         other => panic!("{other:?}"),
@@ -106,7 +91,8 @@ async fn unconfirmed_revocation_still_deletes_and_says_where_to_check() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn revocation_switched_off_is_local_only() {
-    let (_dir, sim, _daemon, mut c) = logged_in(3600, true).await;
+    let (r, mut c) = logged_in(3600, true).await;
+    let sim = &r.sim;
     let before = sim.stats().await["revocations"].clone();
     match c.call(Request::Revoke { profile: "work".into() }).await {
         Reply::Ok(Response::Revoked {

@@ -2,19 +2,13 @@
 //! by a script that approves on the sandbox, then status, token, revoke.
 
 use pdauth_tests::browser::{consent, visit};
-use pdauth_tests::free_port;
-use pdauth_tests::procs::{DaemonProcess, LoginRun, SimProcess, profile_toml};
+use pdauth_tests::procs::LoginRun;
+use pdauth_tests::rig::Rig;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_status_token_revoke() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sim = SimProcess::start(
-        dir.path(),
-        &["--client".into(), format!("e2e=http://127.0.0.1:{port}/callback")],
-    )
-    .await;
-    let daemon = DaemonProcess::start(dir.path(), &profile_toml("demo", &sim.base, "e2e", port, "")).await;
+    let r = Rig::build("demo", &[], |config| config).await;
+    let (sim, daemon) = (&r.sim, &r.daemon);
 
     let before = daemon.pdauth(&["status", "--json"]).await;
     assert_eq!(before.code, Some(0), "{}", before.stderr);
@@ -61,14 +55,8 @@ async fn login_status_token_revoke() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn denied_login_exits_non_zero_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sim = SimProcess::start(
-        dir.path(),
-        &["--client".into(), format!("e2e=http://127.0.0.1:{port}/callback")],
-    )
-    .await;
-    let daemon = DaemonProcess::start(dir.path(), &profile_toml("demo", &sim.base, "e2e", port, "")).await;
+    let r = Rig::build("demo", &[], |config| config).await;
+    let daemon = &r.daemon;
     let login = LoginRun::start(&daemon.socket, "demo").await;
     let location = consent(&login.url, "deny").await.unwrap();
     visit(&location).await.unwrap();
@@ -79,17 +67,11 @@ async fn denied_login_exits_non_zero_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_profile_and_missing_daemon_are_clear() {
-    let dir = tempfile::tempdir().unwrap();
-    let sim = SimProcess::start(dir.path(), &[]).await;
-    let daemon = DaemonProcess::start(
-        dir.path(),
-        &profile_toml("demo", &sim.base, "pdauth-demo", free_port(), ""),
-    )
-    .await;
-    let out = daemon.pdauth(&["token", "nope"]).await;
+    let r = Rig::build("demo", &[], |config| config).await;
+    let out = r.daemon.pdauth(&["token", "nope"]).await;
     assert_ne!(out.code, Some(0));
     assert!(out.stderr.contains("nope"), "{}", out.stderr);
-    let gone = pdauth_tests::procs::pdauth(&dir.path().join("no/such.sock"), &["status"]).await;
+    let gone = pdauth_tests::procs::pdauth(&r.dir.path().join("no/such.sock"), &["status"]).await;
     assert_ne!(gone.code, Some(0));
     assert!(
         gone.stderr.contains("not running") || gone.stderr.contains("pdauthd"),
@@ -100,14 +82,8 @@ async fn unknown_profile_and_missing_daemon_are_clear() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_login_revokes_the_grant_it_replaces() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let sim = SimProcess::start(
-        dir.path(),
-        &["--client".into(), format!("e2e=http://127.0.0.1:{port}/callback")],
-    )
-    .await;
-    let daemon = DaemonProcess::start(dir.path(), &profile_toml("demo", &sim.base, "e2e", port, "")).await;
+    let r = Rig::build("demo", &[], |config| config).await;
+    let (sim, daemon) = (&r.sim, &r.daemon);
     for _ in 0..3 {
         let login = LoginRun::start(&daemon.socket, "demo").await;
         let location = consent(&login.url, "approve").await.unwrap();

@@ -49,9 +49,7 @@ async fn refreshes(r: &InProc) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn short_lived_tokens_are_refreshed_on_time_and_stay_valid() {
     let r = InProc::start(&["--access-ttl", "4"], |o| o.wall_check = Duration::from_secs(1)).await;
-    let mut c = r.client().await;
-    c.call(Request::Subscribe).await;
-    r.login(&mut c).await;
+    let mut c = r.logged_in().await;
     let planned = status(&mut c).await.next_refresh_at.expect("a refresh is planned");
     assert!(planned > pdauth_daemon::clock::Clock::now(&pdauth_daemon::clock::SystemClock) - 1);
     for _ in 0..3 {
@@ -77,9 +75,7 @@ async fn fifty_concurrent_requests_with_an_expired_token_cause_one_refresh() {
     let clock = ManualClock::new(pdauth_daemon::clock::Clock::now(&pdauth_daemon::clock::SystemClock));
     let daemon_clock = clock.clone();
     let r = InProc::start(&[], move |o| o.clock = Arc::new(daemon_clock)).await;
-    let mut c = r.client().await;
-    c.call(Request::Subscribe).await;
-    r.login(&mut c).await;
+    let mut c = r.logged_in().await;
     let before = token(&mut c).await.unwrap();
     // For the daemon the access token has now expired.
     clock.advance(3 * 3600);
@@ -107,9 +103,7 @@ async fn fifty_concurrent_requests_with_an_expired_token_cause_one_refresh() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refresh_answer_without_a_refresh_token_keeps_the_old_one() {
     let r = InProc::start(&[], |_| {}).await;
-    let mut c = r.client().await;
-    c.call(Request::Subscribe).await;
-    r.login(&mut c).await;
+    let mut c = r.logged_in().await;
     r.sim
         .post("/_sim/faults/token", json!({"mode": "no_refresh_token"}))
         .await;
@@ -202,9 +196,7 @@ async fn flaky_rig(sim_flags: &[&str]) -> (InProc, Arc<Flaky>, WireClient) {
     })
     .await;
     let flaky = slot.lock().unwrap().clone().expect("storage wrapped");
-    let mut c = r.client().await;
-    c.call(Request::Subscribe).await;
-    r.login(&mut c).await;
+    let c = r.logged_in().await;
     (r, flaky, c)
 }
 
@@ -303,9 +295,7 @@ async fn invalid_grant_with_a_newer_stored_token_uses_the_stored_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn remote_revocation_is_noticed_at_the_next_use() {
     let r = InProc::start(&[], |_| {}).await;
-    let mut c = r.client().await;
-    c.call(Request::Subscribe).await;
-    r.login(&mut c).await;
+    let mut c = r.logged_in().await;
     r.sim.post("/_sim/revoke-all", json!({})).await;
     let reply = c
         .call(Request::Api {
@@ -330,9 +320,7 @@ async fn remote_revocation_is_noticed_at_the_next_use() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_401_mid_use_refreshes_once_and_retries() {
     let r = InProc::start(&[], |_| {}).await;
-    let mut c = r.client().await;
-    c.call(Request::Subscribe).await;
-    r.login(&mut c).await;
+    let mut c = r.logged_in().await;
     let access = token(&mut c).await.unwrap();
     // Only the access token dies (say, PagerDuty rotated its keys).
     let resp = reqwest::Client::new()
@@ -374,9 +362,7 @@ async fn a_wall_clock_jump_is_caught_up_after_a_suspend() {
         o.wall_check = Duration::from_secs(1);
     })
     .await;
-    let mut c = r.client().await;
-    c.call(Request::Subscribe).await;
-    r.login(&mut c).await;
+    let mut c = r.logged_in().await;
     // The laptop slept through the token's whole life; timers never fired.
     clock.jump(2 * 3600);
     c.wait_event(|e| matches!(e, Event::Audit { entry } if entry.event == "refresh_ok").then_some(()))
