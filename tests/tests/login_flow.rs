@@ -47,6 +47,33 @@ async fn login_status_token_revoke() {
     let revoked = daemon.pdauth(&["revoke", "demo", "--yes"]).await;
     assert_eq!(revoked.code, Some(0), "{}", revoked.stderr);
     assert_eq!(sim.users_me(&token).await, 401, "the sandbox rejects the revoked token");
+
+    // Every step is in the audit log, with who asked, and nothing secret.
+    let audit = daemon.pdauth(&["audit", "demo", "--json"]).await;
+    assert_eq!(audit.code, Some(0), "{}", audit.stderr);
+    let entries = audit.json();
+    let events: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    for expected in ["login_started", "login_completed", "token_issued", "revoked"] {
+        assert!(events.contains(&expected), "{expected} missing from {events:?}");
+    }
+    let me = rustix::process::getuid().as_raw();
+    let issued = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "token_issued")
+        .unwrap();
+    assert_eq!(issued["actor"]["uid"], me, "{issued}");
+    assert!(issued["actor"]["pid"].as_i64().is_some_and(|p| p > 0), "{issued}");
+    assert!(
+        !audit.stdout.contains(&token) && !audit.stdout.contains("pdus+_"),
+        "no token in the audit log"
+    );
     assert_eq!(sim.stats().await["live_refresh_tokens"], 0);
     let after = daemon.pdauth(&["status", "--json"]).await;
     assert_eq!(after.json()["profiles"][0]["state"], "logged_out");

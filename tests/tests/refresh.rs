@@ -371,3 +371,31 @@ async fn a_wall_clock_jump_is_caught_up_after_a_suspend() {
     assert_eq!(s.state, TokenState::Valid, "{s:?}");
     assert!(s.expires_at.unwrap() > pdauth_daemon::clock::Clock::now(&clock));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_in_flight_cannot_resurrect_a_revoked_profile() {
+    let r = InProc::start(&[], |_| {}).await;
+    let mut c = r.logged_in().await;
+    // The refresh is slow; the revocation arrives while it is in flight.
+    r.sim
+        .post("/_sim/faults/token", json!({"mode": "delay", "delay_ms": 1500}))
+        .await;
+    let socket = r.socket.clone();
+    let refreshing = tokio::spawn(async move {
+        let mut c = WireClient::connect(&socket).await;
+        refresh(&mut c).await
+    });
+    c.wait_event(|e| matches!(e, Event::Health { status } if status.state == TokenState::Refreshing).then_some(()))
+        .await;
+    let revoked = c.call(Request::Revoke { profile: "work".into() }).await;
+    assert!(matches!(revoked, Reply::Ok(Response::Revoked { .. })), "{revoked:?}");
+    let _ = refreshing.await.unwrap();
+    let s = status(&mut c).await;
+    assert_eq!(s.state, TokenState::LoggedOut, "{s:?}");
+    assert!(token(&mut c).await.is_err());
+    assert_eq!(
+        r.sim.stats().await["live_refresh_tokens"],
+        0,
+        "the refreshed pair was revoked too"
+    );
+}

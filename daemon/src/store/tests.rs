@@ -233,3 +233,54 @@ fn missing_state_dir_is_created_private() {
     drop(Store::open(&dir, key(1)).unwrap());
     assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+#[test]
+fn audit_log_is_bounded_by_count_and_age_and_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = Store::open(&sub(&dir), key(1)).unwrap();
+    let retention = Retention {
+        max_entries: 100,
+        max_age_secs: 1_000,
+    };
+    let entry = |at: i64, profile: &str| NewAudit {
+        at,
+        profile: profile.into(),
+        event: "token_issued".into(),
+        actor: Some(pdauth_common::Actor {
+            uid: 1000,
+            pid: Some(42),
+        }),
+        detail: None,
+    };
+    for i in 0..500 {
+        store
+            .append_audit(&entry(10_000 + i, if i % 2 == 0 { "a" } else { "b" }), retention)
+            .unwrap();
+    }
+    let all = store.list_audit(None, 1000).unwrap();
+    assert!(all.len() <= 100 + 64, "{} entries kept", all.len());
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert_eq!(
+        all[0].actor,
+        Some(pdauth_common::Actor {
+            uid: 1000,
+            pid: Some(42)
+        })
+    );
+    assert!(
+        store
+            .list_audit(Some("a"), 1000)
+            .unwrap()
+            .iter()
+            .all(|e| e.profile == "a")
+    );
+    // Much later: old entries age out.
+    for i in 0..64 {
+        store.append_audit(&entry(1_000_000 + i, "a"), retention).unwrap();
+    }
+    let recent = store.list_audit(None, 1000).unwrap();
+    assert!(
+        recent.iter().all(|e| e.at >= 1_000_000 - 1_000),
+        "aged entries were pruned"
+    );
+}
