@@ -49,6 +49,17 @@ impl Region {
     }
 }
 
+/// Size of the seeded account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// A compact, realistic account (the demo's): ~40 users, ~300 recent incidents.
+    #[default]
+    Small,
+    /// A big account: over 10,000 incidents in the default 30-day range, so PagerDuty's
+    /// offset cap is reached.
+    Large,
+}
+
 /// One registration of an OAuth client: a client id with one allowed redirect URI.
 /// Registering an id several times allows several redirect URIs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,6 +210,11 @@ pub struct SimConfig {
     pub ca_out: Option<PathBuf>,
     /// Seed of the generated account data.
     pub seed: u64,
+    /// Size of the generated account.
+    pub scale: Scale,
+    /// The instant seeded timestamps count back from; `None` means the start time (whole
+    /// seconds). Two sandboxes with the same seed, scale and epoch serve identical data.
+    pub data_epoch: Option<std::time::SystemTime>,
     /// The sandbox's notion of "now"; tests advance it instead of sleeping.
     pub clock: SimClock,
 }
@@ -217,6 +233,8 @@ impl Default for SimConfig {
             tls: false,
             ca_out: None,
             seed: 1,
+            scale: Scale::Small,
+            data_epoch: None,
             clock: SimClock::default(),
         }
     }
@@ -323,6 +341,9 @@ pub struct Args {
     /// Seed of the generated account data.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Size of the seeded account: `small` (the demo's) or `large` (over 10,000 incidents).
+    #[arg(long, value_enum, default_value = "small")]
+    pub scale: Scale,
 }
 
 impl Args {
@@ -340,6 +361,8 @@ impl Args {
             tls: self.tls,
             ca_out: self.ca_out,
             seed: self.seed,
+            scale: self.scale,
+            data_epoch: None,
             clock: SimClock::default(),
         };
         config.validate()?;

@@ -151,7 +151,7 @@ mod tls;
 
 pub use clock::SimClock;
 pub use config::{
-    Args, ClientRegistration, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, Region, SimConfig, default_clients,
+    Args, ClientRegistration, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, Region, Scale, SimConfig, default_clients,
     merge_client_flags,
 };
 

@@ -2,7 +2,8 @@
 //! mutable part (codes, grants, tokens, counters, faults, rate windows) behind one mutex.
 //! The mutex is never held across an await or while signing.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -10,7 +11,7 @@ use serde::Serialize;
 use crate::clients::ClientRegistry;
 use crate::clock::SimClock;
 use crate::config::SimConfig;
-use crate::data::{self, Dataset};
+use crate::data::{self, Dataset, IncidentStore};
 use crate::faults::{ApiFault, FaultQueue, TokenFault};
 use crate::grants::AuthStore;
 use crate::jwt::JwtSigner;
@@ -25,7 +26,7 @@ pub struct AppState {
     pub base_url: String,
     /// Registered OAuth clients.
     pub clients: ClientRegistry,
-    /// The seeded account.
+    /// The seeded account (everything but incidents).
     pub data: Dataset,
     /// id_token signer.
     pub signer: JwtSigner,
@@ -40,6 +41,7 @@ pub struct AppState {
     /// REST requests per token per minute.
     pub rate_limit: u32,
     inner: Mutex<Inner>,
+    incidents: RwLock<IncidentStore>,
 }
 
 /// Everything that changes while the sandbox runs.
@@ -79,6 +81,9 @@ pub struct Counters {
     pub revocations: u64,
     /// REST API requests, whatever their outcome.
     pub api_requests: u64,
+    /// REST API requests by route template (`/incidents/{id}`); `(unmatched)` for paths
+    /// the sandbox does not serve.
+    pub api_requests_by_path: BTreeMap<String, u64>,
     /// REST API requests refused by the rate limiter.
     pub rate_limited: u64,
     /// Consent approvals.
@@ -94,10 +99,22 @@ pub struct Counters {
 impl AppState {
     /// Assembles the state for `config`, reached at `base_url`.
     pub fn new(config: &SimConfig, base_url: String, signer: JwtSigner) -> Self {
+        let epoch = data::when::unix(config.data_epoch.unwrap_or_else(|| config.clock.now()));
+        let started = std::time::Instant::now();
+        let seeded = data::generate(config.seed, config.scale, &config.subdomain, config.region, epoch);
+        tracing::info!(
+            scale = ?config.scale,
+            seed = config.seed,
+            users = seeded.data.users.len(),
+            incidents = seeded.incidents.all().len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "seeded the account"
+        );
         Self {
             base_url,
             clients: ClientRegistry::new(&config.clients),
-            data: data::generate(config.seed, &config.subdomain, config.region),
+            data: seeded.data,
+            incidents: RwLock::new(seeded.incidents),
             signer,
             clock: config.clock.clone(),
             access_ttl: config.access_ttl,
@@ -106,6 +123,17 @@ impl AppState {
             rate_limit: config.rate_limit,
             inner: Mutex::new(Inner::default()),
         }
+    }
+
+    /// Reads the incidents. Like [`AppState::lock`], never held across an await, and a
+    /// poisoned lock is recovered.
+    pub fn incidents(&self) -> RwLockReadGuard<'_, IncidentStore> {
+        self.incidents.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Changes the incidents.
+    pub fn incidents_mut(&self) -> RwLockWriteGuard<'_, IncidentStore> {
+        self.incidents.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Locks the mutable state. A panic elsewhere cannot poison it for good: the data is

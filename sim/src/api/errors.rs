@@ -1,6 +1,6 @@
 //! PagerDuty REST error bodies: `{"error": {"message", "code"}}` with PagerDuty's
 //! numeric codes (2001 invalid input, 2006 authentication failed, 2020 rate limit, 2100 not
-//! found, ...).
+//! found, ...); invalid input also lists what was wrong in `errors`.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,6 +14,7 @@ pub struct ApiError {
     status: StatusCode,
     message: String,
     code: u32,
+    errors: Vec<String>,
 }
 
 impl ApiError {
@@ -23,6 +24,15 @@ impl ApiError {
             status,
             message: message.into(),
             code: code_for(status),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 400, code 2001: a parameter is malformed or not allowed; `detail` goes into `errors`.
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Self {
+            errors: vec![detail.into()],
+            ..Self::new(StatusCode::BAD_REQUEST, "Invalid Input Provided")
         }
     }
 
@@ -61,10 +71,11 @@ fn code_for(status: StatusCode) -> u32 {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        reply::json(
-            self.status,
-            &json!({"error": {"message": self.message, "code": self.code}}),
-        )
+        let mut error = json!({"message": self.message, "code": self.code});
+        if !self.errors.is_empty() {
+            error["errors"] = json!(self.errors);
+        }
+        reply::json(self.status, &json!({ "error": error }))
     }
 }
 

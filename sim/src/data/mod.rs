@@ -1,16 +1,39 @@
-//! The sandbox account's data model (account, teams, users and their contact methods) and
-//! lookups over it. Values are generated once from a seed by `seed.rs` and never change
-//! while the sandbox runs; JSON rendering belongs to `api/`.
+//! The sandbox account's data model, split by resource, and lookups over it. Everything
+//! but incidents is generated once from a seed by `seed/` and never changes while the
+//! sandbox runs; incidents live in an [`IncidentStore`] that the test hooks change. JSON
+//! rendering belongs to `api/`.
 
+mod alerts;
 mod catalog;
+mod ids;
+mod incidents;
+mod oncalls;
+mod people;
+mod rng;
+mod schedules;
 mod seed;
+mod services;
+mod store;
+pub mod when;
 
+pub use alerts::{Alert, alerts_of};
+pub use incidents::{Actor, Channel, EventKind, Incident, Status, Urgency};
+pub use oncalls::{OnCall, earliest_only, oncalls};
+#[cfg(test)]
+pub use people::Role;
+pub use people::{ContactKind, ContactMethod, Team, TeamRole, User};
+pub use schedules::{Schedule, Span, coverage_percentage};
 pub use seed::generate;
+pub use services::{EscalationPolicy, Priority, Service, Target};
+pub use store::{HookError, IncidentStore};
+
+use std::collections::HashMap;
 
 use crate::config::Region;
+use when::Secs;
 
 /// The PagerDuty account the sandbox pretends to be.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     /// Account id, as in the id_token `account_id` claim.
     pub id: String,
@@ -22,144 +45,133 @@ pub struct Account {
     pub region: Region,
 }
 
-/// A team.
-#[derive(Clone, Debug)]
-pub struct Team {
-    /// Object id (`P` + six characters).
-    pub id: String,
-    /// Team name.
-    pub name: String,
-}
+/// Ids to positions for one kind of object.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Index(HashMap<String, usize>);
 
-/// A user's base role, as PagerDuty names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Account owner.
-    Owner,
-    /// Administrator.
-    Admin,
-    /// Manager (`limited_user`).
-    LimitedUser,
-    /// Responder (`user`).
-    User,
-    /// Observer.
-    Observer,
-    /// Restricted access.
-    RestrictedAccess,
-    /// Full stakeholder (`read_only_user`).
-    ReadOnlyUser,
-}
-
-impl Role {
-    /// The API value of the role.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::LimitedUser => "limited_user",
-            Role::User => "user",
-            Role::Observer => "observer",
-            Role::RestrictedAccess => "restricted_access",
-            Role::ReadOnlyUser => "read_only_user",
-        }
+impl Index {
+    fn of<'a>(ids: impl Iterator<Item = &'a String>) -> Self {
+        Self(ids.enumerate().map(|(i, id)| (id.clone(), i)).collect())
     }
 
-    /// How the web app labels the role.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Owner => "Account Owner",
-            Role::Admin => "Admin",
-            Role::LimitedUser => "Manager",
-            Role::User => "Responder",
-            Role::Observer => "Observer",
-            Role::RestrictedAccess => "Restricted Access",
-            Role::ReadOnlyUser => "Full Stakeholder",
-        }
+    fn get(&self, id: &str) -> Option<usize> {
+        self.0.get(id).copied()
     }
 }
 
-/// The kind of a contact method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ContactKind {
-    /// E-mail address.
-    Email,
-    /// Phone call.
-    Phone,
-    /// Text message.
-    Sms,
-}
-
-impl ContactKind {
-    /// The reference type of a contact method of this kind.
-    pub fn reference_type(self) -> &'static str {
-        match self {
-            ContactKind::Email => "email_contact_method_reference",
-            ContactKind::Phone => "phone_contact_method_reference",
-            ContactKind::Sms => "sms_contact_method_reference",
-        }
-    }
-}
-
-/// A way to reach a user.
-#[derive(Clone, Debug)]
-pub struct ContactMethod {
-    /// Object id.
-    pub id: String,
-    /// Kind.
-    pub kind: ContactKind,
-    /// Label shown as the reference summary (e.g. `Default`, `Mobile`).
-    pub label: String,
-}
-
-/// A user of the account.
-#[derive(Clone, Debug)]
-pub struct User {
-    /// Object id.
-    pub id: String,
-    /// Full name.
-    pub name: String,
-    /// Login e-mail.
-    pub email: String,
-    /// Base role.
-    pub role: Role,
-    /// Job title.
-    pub job_title: String,
-    /// IANA time zone.
-    pub time_zone: String,
-    /// Schedule colour.
-    pub color: String,
-    /// Free-text description.
-    pub description: String,
-    /// Ids of the teams the user belongs to.
-    pub team_ids: Vec<String>,
-    /// Contact methods.
-    pub contact_methods: Vec<ContactMethod>,
-}
-
-/// Everything the sandbox account holds.
-#[derive(Clone, Debug)]
+/// Everything in the account except incidents; fixed once generated.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dataset {
     /// The account.
     pub account: Account,
-    /// Teams, in creation order.
+    /// The seed it was generated from (also keys long ids and alert details).
+    pub seed: u64,
+    /// The instant seeded timestamps count back from.
+    pub epoch: Secs,
+    /// Teams.
     pub teams: Vec<Team>,
-    /// Users, in creation order; the first is the account owner.
+    /// Users; the first is the account owner.
     pub users: Vec<User>,
+    /// Services.
+    pub services: Vec<Service>,
+    /// Escalation policies.
+    pub policies: Vec<EscalationPolicy>,
+    /// Schedules.
+    pub schedules: Vec<Schedule>,
+    /// Priorities, P1 first.
+    pub priorities: Vec<Priority>,
+    team_index: Index,
+    user_index: Index,
+    service_index: Index,
+    policy_index: Index,
+    schedule_index: Index,
 }
 
 impl Dataset {
+    /// Builds the id indices once the objects are complete.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        account: Account,
+        seed: u64,
+        epoch: Secs,
+        teams: Vec<Team>,
+        users: Vec<User>,
+        services: Vec<Service>,
+        policies: Vec<EscalationPolicy>,
+        schedules: Vec<Schedule>,
+        priorities: Vec<Priority>,
+    ) -> Self {
+        Self {
+            team_index: Index::of(teams.iter().map(|t| &t.id)),
+            user_index: Index::of(users.iter().map(|u| &u.id)),
+            service_index: Index::of(services.iter().map(|s| &s.id)),
+            policy_index: Index::of(policies.iter().map(|p| &p.id)),
+            schedule_index: Index::of(schedules.iter().map(|s| &s.id)),
+            account,
+            seed,
+            epoch,
+            teams,
+            users,
+            services,
+            policies,
+            schedules,
+            priorities,
+        }
+    }
+
     /// The user with this id.
     pub fn user(&self, id: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.id == id)
+        self.user_index.get(id).and_then(|i| self.users.get(i))
     }
 
-    /// The team with this id.
-    pub fn team(&self, id: &str) -> Option<&Team> {
-        self.teams.iter().find(|t| t.id == id)
+    /// Position of the user with this id.
+    pub fn user_idx(&self, id: &str) -> Option<usize> {
+        self.user_index.get(id)
     }
 
-    /// The teams a user belongs to, in the user's order.
-    pub fn teams_of<'a>(&'a self, user: &'a User) -> impl Iterator<Item = &'a Team> + 'a {
-        user.team_ids.iter().filter_map(|id| self.team(id))
+    /// Position of the team with this id.
+    pub fn team_idx(&self, id: &str) -> Option<usize> {
+        self.team_index.get(id)
+    }
+
+    /// Position of the service with this id.
+    pub fn service_idx(&self, id: &str) -> Option<usize> {
+        self.service_index.get(id)
+    }
+
+    /// Position of the escalation policy with this id.
+    pub fn policy_idx(&self, id: &str) -> Option<usize> {
+        self.policy_index.get(id)
+    }
+
+    /// Position of the schedule with this id.
+    pub fn schedule_idx(&self, id: &str) -> Option<usize> {
+        self.schedule_index.get(id)
+    }
+
+    /// The first escalation level at or after `from` (0-based) of `policy` with somebody on
+    /// call at `at`: the level (1-based) and the user.
+    pub fn on_call_from_level(&self, policy: usize, from: usize, at: Secs) -> Option<(u32, usize)> {
+        let rules = &self.policies.get(policy)?.rules;
+        rules.iter().enumerate().skip(from).find_map(|(i, rule)| {
+            let user = rule.targets.iter().find_map(|t| match *t {
+                Target::User(u) => Some(u),
+                Target::Schedule(s) => self.schedules.get(s).and_then(|s| s.user_at(at)),
+            })?;
+            Some((u32::try_from(i + 1).unwrap_or(u32::MAX), user))
+        })
+    }
+
+    /// How a user is paged: push, then SMS, then phone, then e-mail.
+    pub fn paging_method(&self, user: usize) -> ContactKind {
+        let methods = self
+            .users
+            .get(user)
+            .map(|u| u.contact_methods.as_slice())
+            .unwrap_or(&[]);
+        [ContactKind::Push, ContactKind::Sms, ContactKind::Phone]
+            .into_iter()
+            .find(|k| methods.iter().any(|m| m.kind == *k))
+            .unwrap_or(ContactKind::Email)
     }
 }

@@ -14,7 +14,7 @@ async fn stats_count_what_happened() {
         initial,
         json!({
             "token_requests": {"authorization_code": 0, "refresh_token": 0, "other": 0},
-            "token_errors": 0, "revocations": 0, "api_requests": 0, "rate_limited": 0,
+            "token_errors": 0, "revocations": 0, "api_requests": 0, "api_requests_by_path": {}, "rate_limited": 0,
             "authorize_approvals": 0, "authorize_denials": 0, "token_moved_requests": 0, "minted": 0,
             "live_access_tokens": 0, "live_refresh_tokens": 0,
             "remembered": {"codes": 0, "grants": 0, "tokens": 0},
@@ -41,6 +41,7 @@ async fn stats_count_what_happened() {
     assert_eq!(after["token_errors"], 1);
     assert_eq!(after["revocations"], 1);
     assert_eq!(after["api_requests"], 2);
+    assert_eq!(after["api_requests_by_path"], json!({"/users/me": 2}));
     assert_eq!(after["authorize_approvals"], 1);
     assert_eq!(after["live_access_tokens"], 1, "first access revoked, second live");
     assert_eq!(after["live_refresh_tokens"], 1, "first refresh rotated away");

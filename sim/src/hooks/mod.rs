@@ -1,6 +1,8 @@
 //! Test hooks under `/_sim/` (never part of PagerDuty's surface): counters, "revoke all
 //! tokens", fault injection, the client list, the clock, token introspection, the grant
-//! list and minting logins without the browser.
+//! list, minting logins without the browser, and changing incidents (`incidents.rs`).
+
+mod incidents;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -35,9 +37,10 @@ pub fn router() -> Router<Shared> {
         .route("/_sim/introspect", post(introspect))
         .route("/_sim/grants", get(grants))
         .route("/_sim/mint", post(mint))
+        .merge(incidents::router())
 }
 
-fn bad_request(message: impl Into<String>) -> Response {
+pub(super) fn bad_request(message: impl Into<String>) -> Response {
     reply::json(StatusCode::BAD_REQUEST, &json!({"error": message.into()}))
 }
 
@@ -46,7 +49,7 @@ fn ok(body: &Value) -> Response {
 }
 
 /// Reads a JSON body (an empty body counts as `{}`).
-async fn json_body<T: for<'de> Deserialize<'de>>(body: Body) -> Result<T, Response> {
+pub(super) async fn json_body<T: for<'de> Deserialize<'de>>(body: Body) -> Result<T, Response> {
     let raw = reply::read_body(body)
         .await
         .map_err(|_| bad_request("body larger than 64 KiB or not received in time"))?;
