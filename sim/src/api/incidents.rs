@@ -68,11 +68,14 @@ impl Filter {
             None => {
                 let since = params.instant("since")?;
                 let until = params.instant("until")?;
+                // A defaulted end includes the current second, so an incident opened
+                // just now is listed at once.
+                let end = now + 1;
                 let (since, until) = match (since, until) {
                     (Some(s), Some(u)) => (s, u),
-                    (Some(s), None) => (s, now.max(s)),
+                    (Some(s), None) => (s, end.max(s)),
                     (None, Some(u)) => (u - DEFAULT_RANGE, u),
-                    (None, None) => (now - DEFAULT_RANGE, now),
+                    (None, None) => (end - DEFAULT_RANGE, end),
                 };
                 if until < since {
                     return Err(ApiError::invalid("`until` must not be before `since`"));

@@ -10,6 +10,10 @@ use super::authorize::AuthorizeRequest;
 use super::scope;
 use crate::state::AppState;
 
+/// Users offered on the consent page (the first ones, which cover every role); any other
+/// seeded user id is accepted too.
+const CONSENT_USERS: usize = 12;
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}\
 h1{font-size:1.4rem}code{background:#f2f2f2;padding:0 .2rem}.note{background:#fff6d6;padding:.5rem}\
 fieldset{margin:1rem 0}label{display:block;margin:.3rem 0}button{margin-right:.5rem;padding:.4rem 1rem}";
@@ -69,7 +73,7 @@ pub fn consent(state: &AppState, request: &AuthorizeRequest) -> String {
         );
     }
     let _ = writeln!(body, "<fieldset>\n<legend>Sign in as</legend>");
-    for (i, user) in state.data.users.iter().enumerate() {
+    for (i, user) in state.data.users.iter().take(CONSENT_USERS).enumerate() {
         let checked = if i == 0 { " checked" } else { "" };
         let _ = writeln!(
             body,
@@ -79,6 +83,13 @@ pub fn consent(state: &AppState, request: &AuthorizeRequest) -> String {
             esc(&user.email),
             esc(user.role.label()),
             esc(user.role.as_str())
+        );
+    }
+    let hidden = state.data.users.len().saturating_sub(CONSENT_USERS);
+    if hidden > 0 {
+        let _ = writeln!(
+            body,
+            "<p>{hidden} more users are seeded; any of their ids is accepted as <code>user_id</code>.</p>"
         );
     }
     let _ = writeln!(body, "</fieldset>");

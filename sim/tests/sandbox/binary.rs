@@ -40,6 +40,8 @@ async fn binary_prints_its_base_url_and_serves() {
         "pdauth-demo=http://127.0.0.1:9999/callback",
         "--seed",
         "3",
+        "--scale",
+        "large",
     ])
     .await;
     assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with(":0"), "{base}");
@@ -57,6 +59,25 @@ async fn binary_prints_its_base_url_and_serves() {
     assert_eq!(
         clients["clients"][0]["redirect_uris"],
         serde_json::json!(["http://127.0.0.1:9999/callback"])
+    );
+    let (_, minted) = post_json(
+        format!("{base}/_sim/mint"),
+        serde_json::json!({"client_id": "pdauth-demo"}),
+    )
+    .await;
+    let token = minted["tokens"][0]["access_token"].as_str().expect("a token");
+    let incidents: Value = http()
+        .get(format!("{base}/incidents?total=true&limit=1"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("incidents")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        incidents["total"].as_u64().is_some_and(|n| n > 10_000),
+        "--scale large: {incidents}"
     );
 
     child.kill().await.expect("killed");
@@ -112,6 +133,8 @@ async fn bad_flags_exit_with_status_2() {
         &["--subdomain", "Not_Valid"],
         &["--client", "app=http://h/a", "--client", "app=http://h/b=secret"],
         &["--addr", "nowhere"],
+        &["--scale", "huge"],
+        &["--seed", "-1"],
     ] {
         let output = Command::new(BIN).args(args).output().await.expect("runs");
         assert_eq!(output.status.code(), Some(2), "{args:?}");

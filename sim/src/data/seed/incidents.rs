@@ -238,7 +238,7 @@ fn live(rng: &mut SplitMix64, data: &Dataset, p: &Planned, service: usize, id: S
         events.push(event(t0, kind, Actor::System, Channel::Auto));
         events.push(notify(data, user, t0 + 10));
         level = reached;
-        assignee = Some(user);
+        assignee = Some((user, t0));
     }
     let clamp = |at: Secs| at.min(epoch - 1).max(t0 + 1);
 
@@ -258,11 +258,11 @@ fn live(rng: &mut SplitMix64, data: &Dataset, p: &Planned, service: usize, id: S
         clamp(base + duration).max(base + 1)
     };
     if p.to_owner {
-        let by = assignee.map_or(Actor::User(0), Actor::User);
+        let by = assignee.map_or(Actor::User(0), |(u, _)| Actor::User(u));
         let at = clamp(t0 + 90);
         events.push(event(at, EventKind::Reassign { user: 0 }, by, Channel::Website));
         events.push(notify(data, 0, at + 5));
-        assignee = Some(0);
+        assignee = Some((0, at));
         ack_at = ack_at.max(clamp(at + 60));
     } else {
         let delay = data
@@ -284,12 +284,12 @@ fn live(rng: &mut SplitMix64, data: &Dataset, p: &Planned, service: usize, id: S
                 ));
                 events.push(notify(data, user, escalate_at + 10));
                 level = reached;
-                assignee = Some(user);
+                assignee = Some((user, escalate_at));
             }
         }
     }
 
-    let acker = assignee.unwrap_or_else(|| team_member(rng));
+    let acker = assignee.map_or_else(|| team_member(rng), |(u, _)| u);
     if acknowledged {
         let channel = [Channel::Mobile, Channel::Website, Channel::Sms][rng.below(3)];
         events.push(event(ack_at, EventKind::Acknowledge, Actor::User(acker), channel));
@@ -339,7 +339,7 @@ fn live(rng: &mut SplitMix64, data: &Dataset, p: &Planned, service: usize, id: S
     let (assignments, acknowledgements) = match status {
         Status::Resolved => (Vec::new(), Vec::new()),
         _ => (
-            assignee.map(|u| vec![(u, t0)]).unwrap_or_default(),
+            assignee.map(|a| vec![a]).unwrap_or_default(),
             if acknowledged {
                 vec![(acker, ack_at)]
             } else {
