@@ -3,14 +3,15 @@
 //! `api.pagerduty.com`, with a seeded account, fault injection and request counters, so
 //! tests, benchmarks and the demo never need the real PagerDuty. It imitates PagerDuty's
 //! awkward parts on purpose: rotating refresh tokens, 30-second codes, invalid scopes that
-//! silently grant only `openid`, lower-case `token_type`, 401s without JSON.
+//! silently grant only `openid`, lower-case `token_type`, 401s without JSON, a 30-day
+//! default range on incidents, a 10,000-item offset cap, schedules with holes.
 //!
 //! # Running it
 //!
 //! ```text
 //! pdauth-sim [--addr 127.0.0.1:0] [--client ID=REDIRECT_URI[=SECRET]]... [--access-ttl 3600]
 //!            [--refresh-ttl 86400] [--code-ttl 30] [--rate-limit 960] [--subdomain acme-sandbox]
-//!            [--region us|eu] [--tls --ca-out PATH] [--seed 1]
+//!            [--region us|eu] [--tls --ca-out PATH] [--seed 1] [--scale small|large]
 //! ```
 //!
 //! The first stdout line is the base URL (`http://127.0.0.1:PORT`, or `https://...` with
@@ -32,8 +33,8 @@
 //!   `subdomain`, `service_region`. A bad client or redirect URI gets a 400 page (never a
 //!   redirect); other errors redirect with `error`, `error_description`, `state`. Otherwise a
 //!   consent page: `<form method="post" action="/oauth/authorize">` with a hidden input per
-//!   received parameter, one `<input type="radio" name="user_id" value="P...">` per seeded
-//!   user (the first `checked`) and buttons `name="decision"` `value="approve"` / `"deny"`.
+//!   received parameter, one `<input type="radio" name="user_id" value="P...">` for each of
+//!   the first twelve seeded users (the owner first and `checked`; any seeded id is accepted) and buttons `name="decision"` `value="approve"` / `"deny"`.
 //!   Attribute values escape only `&`, `<`, `>` and `"`; `user_id` and `decision` are not
 //!   accepted as authorization parameters.
 //! * `POST /oauth/authorize`: re-validates, then 302 to `redirect_uri?code=..&state=..` or
@@ -52,17 +53,109 @@
 //! * `GET /global/oauth/anonymous/jwks`: the id_token key. Claims: `iss` =
 //!   `{base}/global/oauth/anonymous`, `aud` = `[client_id, base]`, `sub`, `user_id`,
 //!   `account_id`, `subdomain`, `region` (`UnitedStates` or `EU`), `iat`, `exp`.
-//! * `GET /users/me` with `Authorization: Bearer`: `{"user": {...}}`. Failures are
-//!   PagerDuty error bodies: 401 `{"error":{"message":"Authentication failed","code":2006}}`,
-//!   404 (code 2100), 405 (code 2001), 429 (code 2020). Every answer to a valid token
-//!   (including its 429s) carries `ratelimit-limit`, `ratelimit-remaining` and
-//!   `ratelimit-reset` (fixed one-minute window of `--rate-limit` requests per access token);
-//!   a 401 carries none, as there is no token to charge.
+//! * REST API v2 (below) with `Authorization: Bearer`. Failures are PagerDuty error bodies:
+//!   401 `{"error":{"message":"Authentication failed","code":2006}}`, 404 (code 2100, also for
+//!   an unknown id), 405 (code 2001), 429 (code 2020), 400 `{"error":{"message":"Invalid Input
+//!   Provided","code":2001,"errors":["..."]}}`. Every answer to a valid token (including its
+//!   429s) carries `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (fixed
+//!   one-minute window of `--rate-limit` requests per access token); a 401 carries none, as
+//!   there is no token to charge. Injected API faults apply to every REST route.
+//!
+//! # Seeded account
+//!
+//! Generated at start from `--seed` and `--scale`; the same seed, scale, subdomain, region and
+//! [`SimConfig::data_epoch`] give byte-identical answers. Ids never depend on the epoch;
+//! timestamps count back from it (by default the start time), so the account always looks
+//! current. `small` (default, the demo's): 8 teams, 40 users, 25 services, 12 escalation
+//! policies, 10 schedules, 345 incidents (300 in the last 30 days, 15 open). `large`: 60
+//! teams, 1,200 users, 750 services, 360 policies, 300 schedules, 13,800 incidents (12,000 in
+//! the last 30 days, 150 open); it is generated in about 30 ms (release) and the process
+//! stays near 20 MiB. Alerts are generated on request; the rest is kept in memory.
+//!
+//! * Teams have a manager, responders and observers. Users have every role (the first is the
+//!   `owner`, whom minted tokens belong to by default), job titles, time zones, colours and
+//!   contact methods: e-mail (always), phone, SMS, push.
+//! * Escalation policies have two or three levels targeting schedules and users, delays,
+//!   `num_loops` 0–2; one has no services. Services have a policy, zero to two teams and a
+//!   mode: `disabled` and `maintenance` are fixed, otherwise `status` follows open incidents
+//!   (`critical` with a triggered one, `warning` with only acknowledged ones, else `active`).
+//! * Schedules cycle through six shapes: weekly primary, daily secondary, business hours
+//!   only (nights and weekends uncovered), follow the sun with an uncovered hour at the
+//!   evening handoff, a weekend layer over a weekly rotation, and a retiring rotation whose
+//!   layer ends two days after the epoch. Overrides lie in the past, the future and a gap.
+//!   Zones use their standard offset (no daylight saving time).
+//! * Incidents have numbers, priorities (P1–P5 or none), urgencies, titles from monitoring
+//!   templates, alert storms, and a history: trigger, assignment to whoever is on call
+//!   (a gap escalates at once), notifications by each user's paging method, escalation when
+//!   nobody acknowledges within the level's delay, acknowledgement, notes, resolution by a
+//!   user or by the monitoring tool. Resolved incidents have no assignments. One incident
+//!   acknowledged 35 days ago is open but outside the default range. Some titles and a note
+//!   are hostile: ANSI and OSC escapes, an OSC 8 hyperlink, bidi overrides and isolates,
+//!   control characters and newlines, emoji and wide characters, a ~1,000-character title.
+//!
+//! # REST API v2
+//!
+//! Lists answer `{"<things>": [...], "limit", "offset", "more", "total"}`: `limit` defaults
+//! to 25 and is capped at 100 (silently, as PagerDuty does); `total` is `null` unless
+//! `total=true`; `offset + limit` above 10,000 is a 400. Set filters repeat a bracketed key
+//! (`statuses[]=a&statuses[]=b`); the same key without brackets or with an index
+//! (`statuses[0]`), a repeated single-valued parameter, an empty or unknown value is a 400.
+//! Unknown parameters are ignored. Unknown ids in filters match nothing. Times are ISO 8601
+//! (`Z`, an offset, no zone = UTC, or a bare date); an unescaped `+` arrives as a space and is
+//! a 400. `query` is a case-insensitive substring. Objects carry `id`, `type`, `summary`,
+//! `self` (the sandbox URL) and `html_url` (`https://<subdomain>[.eu].pagerduty.com/...`);
+//! references carry exactly those five.
+//!
+//! * `GET /incidents`: `statuses[]`, `urgencies[]`, `service_ids[]`, `team_ids[]` (the
+//!   service's teams), `user_ids[]` (currently assigned), `since`/`until` on `created_at`
+//!   (default the last 30 days; at most 180 days), `date_range=all`, `query` (title),
+//!   `sort_by` (up to two of `incident_number`, `created_at`, `resolved_at`, `urgency`, each
+//!   `:asc`/`:desc`; default `created_at:asc`, oldest first), `include[]` (`services`,
+//!   `teams`, `escalation_policies`, `assignees`, `acknowledgers`, `users`,
+//!   `first_trigger_log_entries`, `conference_bridge`; `agents` and `priorities` accepted).
+//!   `GET /incidents/{id}` takes `include[]`.
+//! * `GET /incidents/{id}/log_entries`: newest first, paginated, `is_overview=true` (no
+//!   notifications), `include[]` (`incidents`, `services`, `teams`, `channels`). Types:
+//!   `trigger`, `assign`, `escalate`, `notify`, `acknowledge`, `annotate`, `resolve`
+//!   (`*_log_entry`) with `created_at`, `agent` (user, integration or `null`), `channel`,
+//!   `summary`. `GET /log_entries/{id}`.
+//! * `GET /incidents/{id}/notes`: `{"notes": [...]}`, oldest first, not paginated.
+//! * `GET /incidents/{id}/alerts` (paginated, `statuses[]` `triggered`/`resolved`) and
+//!   `/incidents/{id}/alerts/{alert_id}`: `status`, `severity`, `summary`, `alert_key`,
+//!   `body.details`.
+//! * `GET /services` (`query`, `team_ids[]`, `sort_by=name[:asc|:desc]`, `include[]` of
+//!   `escalation_policies`, `teams`, `integrations`) and `/services/{id}`.
+//! * `GET /users` (`query` on name or e-mail, `team_ids[]`, `include[]` of `contact_methods`,
+//!   `teams`, `notification_rules`, `subdomains`), `/users/me`, `/users/{id}`,
+//!   `/users/{id}/contact_methods` (not paginated) and `/users/{id}/contact_methods/{id}`.
+//! * `GET /schedules` (`query`), `/schedules/{id}` with `since` (default now), `until`
+//!   (default a week later, at most 90 days) and `overflow=true` (whole shifts instead of
+//!   clipping): `schedule_layers[]` (highest priority first, each with `restrictions` and its
+//!   own `rendered_schedule_entries`), `overrides_subschedule` and `final_schedule`, whose
+//!   `rendered_schedule_entries` tile the range, gaps being entries with `"user": null`;
+//!   each has `rendered_coverage_percentage`. Schedule times carry the zone's offset.
+//!   `/schedules/{id}/users` (same range): the users on call, whole, not paginated.
+//! * `GET /oncalls`: `since`/`until` (both default to now; `until` at most 90 days ahead),
+//!   `user_ids[]`, `schedule_ids[]`, `escalation_policy_ids[]`, `earliest=true` (the earliest
+//!   entry per policy, level and user), `include[]` (`users`, `schedules`,
+//!   `escalation_policies`). One entry per target and shift: direct user targets have
+//!   `schedule`, `start` and `end` `null`; shifts keep their real boundaries.
+//! * `GET /escalation_policies` (`query`, `team_ids[]`, `user_ids[]` = targeted directly or
+//!   through a schedule, `sort_by`, `include[]` of `services`, `teams`, `targets`) and
+//!   `/escalation_policies/{id}`.
+//! * `GET /teams` (`query`), `/teams/{id}`, `/teams/{id}/members` (paginated,
+//!   `{"user", "role"}`, `include[]=users`). `GET /priorities`.
+//!
+//! Lists of named things are sorted by name. Where PagerDuty's behaviour is not documented
+//! the sandbox picks one plausible answer: log entries newest first, layers highest first,
+//! unresolved incidents last when sorting by `resolved_at`, `low` before `high`, a week of
+//! schedule by default, strict 400s for malformed list filters.
 //!
 //! # Test hooks (`/_sim/`, not PagerDuty)
 //!
 //! * `GET /_sim/stats`: `{"token_requests":{"authorization_code":n,"refresh_token":n,"other":n},
-//!   "token_errors":n,"revocations":n,"api_requests":n,"rate_limited":n,"authorize_approvals":n,
+//!   "token_errors":n,"revocations":n,"api_requests":n,"api_requests_by_path":{"/incidents":n,
+//!   "/incidents/{id}":n,...,"(unmatched)":n},"rate_limited":n,"authorize_approvals":n,
 //!   "authorize_denials":n,"token_moved_requests":n,"minted":n,"live_access_tokens":n,
 //!   "live_refresh_tokens":n,"remembered":{"codes":n,"grants":n,"tokens":n},
 //!   "pending_faults":{"token":n,"api":n}}`. Live counts are kept as tokens come and go, so
@@ -113,6 +206,18 @@
 //!   Counted as `minted`, not as token requests; faults do not apply. 400 `{"error"}` for an
 //!   unknown client or user or a bad count.
 //!
+//! * `POST /_sim/incidents` with `{"service_id", "title", "urgency"?}` (default `high`):
+//!   opens a triggered incident now, assigned to whoever the service's policy has on call,
+//!   and answers 201 `{"incident": {...}}` as `GET /incidents/{id}` would. Disabled and
+//!   maintenance services refuse (400). `POST /_sim/incidents/{id}/acknowledge` and
+//!   `/resolve` with `{"user_id"?}` (default the assignee), `/reassign` with `{"user_id",
+//!   "by_user_id"?}` (back to triggered, acknowledgements dropped, as PagerDuty does) and
+//!   `/note` with `{"content", "user_id"?}` answer 200 `{"incident"}`; 404 for an unknown
+//!   incident, 400 for a resolved one. Each adds log entries and moves `updated_at` and
+//!   `last_status_change_at` (on every change, not only status changes, so a polling client
+//!   sees it), and services' `status` and `last_incident_timestamp` follow. At most 100,000
+//!   incidents and 1,000 notes per incident are kept.
+//!
 //! Hooks answer 400 `{"error": "..."}` for malformed JSON or unknown fields.
 //!
 //! # Scale
@@ -123,7 +228,9 @@
 //! revoking a grant is O(1). Codes and tokens are forgotten an hour after they expire, so
 //! a long benchmark stays bounded by its token lifetimes. id_tokens are deterministic
 //! (RS256 with PKCS#1 v1.5) and cached per claims, so thousands of grants for one user
-//! within a second cost one signature.
+//! within a second cost one signature. REST lists filter and sort in memory under a read
+//! lock (a few milliseconds for 13,800 incidents in a release build); services' statuses
+//! come from counts kept as incidents change.
 //!
 //! # Library use
 //!

@@ -1,6 +1,7 @@
-//! The sandbox's shared state: fixed settings, the seeded data, the signing key, and the
-//! mutable part (codes, grants, tokens, counters, faults, rate windows) behind one mutex.
-//! The mutex is never held across an await or while signing.
+//! The sandbox's shared state: fixed settings, the seeded account, the signing key, the
+//! mutable part (codes, grants, tokens, counters, faults, rate windows) behind one mutex,
+//! and the incidents behind a read-write lock. Neither lock is held across an await or
+//! while signing, and the two are never held together.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
