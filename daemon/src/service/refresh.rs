@@ -160,6 +160,7 @@ impl Service {
         let Some(refresh_token) = record.refresh_token.clone() else {
             return Err(RefreshError::NoRefreshToken);
         };
+        let client = self.client(&cfg).map_err(|e| RefreshError::Failed(e.message))?;
         self.set_refreshing(name, true);
 
         // Durable intent before the request; no intent, no request.
@@ -180,7 +181,6 @@ impl Service {
             return Err(RefreshError::Storage(message));
         }
 
-        let client = self.client(&cfg).map_err(|e| RefreshError::Failed(e.message))?;
         let outcome = oauth::refresh(&client.http, &cfg.token_url, &client.auth, &refresh_token).await;
         let now = self.now();
         match outcome {
