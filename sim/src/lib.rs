@@ -135,11 +135,11 @@
 //!   `rendered_schedule_entries` tile the range, gaps being entries with `"user": null`;
 //!   each has `rendered_coverage_percentage`. Schedule times carry the zone's offset.
 //!   `/schedules/{id}/users` (same range): the users on call, whole, not paginated.
-//! * `GET /oncalls`: `since`/`until` (both default to now; `until` at most 90 days ahead),
-//!   `user_ids[]`, `schedule_ids[]`, `escalation_policy_ids[]`, `earliest=true` (the earliest
-//!   entry per policy, level and user), `include[]` (`users`, `schedules`,
-//!   `escalation_policies`). One entry per target and shift: direct user targets have
-//!   `schedule`, `start` and `end` `null`; shifts keep their real boundaries.
+//! * `GET /oncalls`: `since`/`until` (both default to now; `until` no more than 90 days
+//!   after now or after `since`), `user_ids[]`, `schedule_ids[]`, `escalation_policy_ids[]`,
+//!   `earliest=true` (the earliest entry per policy, level and user), `include[]` (`users`,
+//!   `schedules`, `escalation_policies`). One entry per target and shift: direct user
+//!   targets have `schedule`, `start` and `end` `null`; shifts keep their real boundaries.
 //! * `GET /escalation_policies` (`query`, `team_ids[]`, `user_ids[]` = targeted directly or
 //!   through a schedule, `sort_by`, `include[]` of `services`, `teams`, `targets`) and
 //!   `/escalation_policies/{id}`.

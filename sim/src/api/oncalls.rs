@@ -1,5 +1,6 @@
 //! On-calls: `GET /oncalls` with `since`/`until` (both default to now: who is on call at
-//! this instant; `until` may not be before `since` nor more than 90 days ahead),
+//! this instant; `until` may not be before `since` nor more than 90 days ahead or after
+//! `since`),
 //! `user_ids[]`, `schedule_ids[]`, `escalation_policy_ids[]`, `earliest=true` and
 //! `include[]` (`users`, `schedules`, `escalation_policies`). Entries are ordered by
 //! policy name, level and start; a direct user target has `schedule`, `start` and `end`
@@ -21,6 +22,8 @@ use crate::state::Shared;
 const INCLUDES: &[&str] = &["users", "schedules", "escalation_policies"];
 /// How far ahead on-call shifts are served.
 const MAX_AHEAD: Secs = 90 * DAY;
+/// The longest range served.
+const MAX_RANGE: Secs = 90 * DAY;
 
 /// `GET /oncalls`.
 pub async fn list(State(state): State<Shared>, RawQuery(raw): RawQuery) -> ApiResult {
@@ -35,6 +38,11 @@ pub async fn list(State(state): State<Shared>, RawQuery(raw): RawQuery) -> ApiRe
     }
     if until > now + MAX_AHEAD {
         return Err(ApiError::invalid("on-call shifts are served at most 90 days ahead"));
+    }
+    if until - since > MAX_RANGE {
+        return Err(ApiError::invalid(
+            "the range from `since` to `until` must be at most 90 days",
+        ));
     }
     let data = &state.data;
     let user_ids = params.ids("user_ids", |id| data.user_idx(id))?;

@@ -240,4 +240,5 @@ async fn oncalls_follow_policies_and_schedules() {
         .await;
     assert!(!found.is_empty() && found.iter().all(|e| e["escalation_policy"]["id"] == policy.as_str()));
     api.invalid(&format!("/oncalls?until={}", utc(at + 100 * 86_400))).await;
+    api.invalid(&format!("/oncalls?since={}", utc(at - 91 * 86_400))).await;
 }
