@@ -48,7 +48,7 @@ pub struct DaemonSettings {
     /// A token is refreshed at least this often even if its access token
     /// lives longer, so a refresh token never lapses from disuse.
     pub keepalive: Duration,
-    /// Audit entries kept (newest first) and their maximum age.
+    /// Audit entries kept per profile (newest first) and their maximum age.
     pub audit_max_entries: u64,
     pub audit_max_age: Duration,
 }
@@ -61,7 +61,7 @@ impl Default for DaemonSettings {
             request_timeout: Duration::from_secs(30),
             refresh_concurrency: 4,
             keepalive: Duration::from_secs(7 * 86_400),
-            audit_max_entries: 10_000,
+            audit_max_entries: 1_000,
             audit_max_age: Duration::from_secs(90 * 86_400),
         }
     }
@@ -190,7 +190,7 @@ impl Config {
                 request_timeout: ctx.secs(d.request_timeout_secs, "daemon.request_timeout_secs", 1, 600, 30)?,
                 refresh_concurrency: ctx.int(d.refresh_concurrency, "daemon.refresh_concurrency", 1, 64, 4)? as usize,
                 keepalive: Duration::from_secs(ctx.int(d.keepalive_days, "daemon.keepalive_days", 1, 365, 7)? * 86_400),
-                audit_max_entries: ctx.int(d.audit_max_entries, "daemon.audit_max_entries", 100, 10_000_000, 10_000)?,
+                audit_max_entries: ctx.int(d.audit_max_entries, "daemon.audit_max_entries", 100, 1_000_000, 1_000)?,
                 audit_max_age: Duration::from_secs(
                     ctx.int(d.audit_retention_days, "daemon.audit_retention_days", 1, 3650, 90)? * 86_400,
                 ),

@@ -184,6 +184,7 @@ impl Daemon {
         if !self.service.drain(DRAIN_TIMEOUT).await {
             tracing::warn!("a refresh or login did not finish within the drain timeout");
         }
+        self.service.save_before_exit().await;
         self.service.closing_token().cancel();
         self.tasks.close();
         if tokio::time::timeout(DRAIN_TIMEOUT, self.tasks.wait()).await.is_err() {

@@ -50,6 +50,8 @@ pub struct ProfileRuntime {
     pub token_plan: Option<i64>,
     /// The store showed a refresh that was sent but never concluded.
     pub interrupted: bool,
+    /// The last refresh got no answer: it may have been applied unseen.
+    pub unanswered: bool,
     /// Bumped whenever `token` changes, so a caller can tell whether someone
     /// else refreshed since it looked.
     pub generation: u64,
@@ -104,6 +106,13 @@ pub fn status_of(
                 .interrupted
                 .then(|| "checking a refresh that was interrupted".to_string());
             (TokenState::Refreshing, why)
+        } else if expired
+            && rt.retry.is_none()
+            && token.refresh_token.is_some()
+            && rt.next_refresh_at.is_some_and(|t| t <= now)
+        {
+            // Due and waiting for one of the refresh slots.
+            (TokenState::Refreshing, Some("a refresh is queued".to_string()))
         } else if expired {
             match &rt.retry {
                 Some(retry) => (

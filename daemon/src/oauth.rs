@@ -59,6 +59,19 @@ impl TokenError {
         matches!(self, TokenError::OAuth { error, .. } if error == "invalid_grant")
     }
 
+    /// The error code and description alone, for embedding in a sentence.
+    pub fn brief(&self) -> String {
+        match self {
+            TokenError::OAuth {
+                error,
+                description: Some(d),
+                ..
+            } if !d.is_empty() => format!("{error}: {d}"),
+            TokenError::OAuth { error, .. } => error.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// Whether the server provably answered (so a refresh was not applied).
     pub fn answered(&self) -> bool {
         !matches!(self, TokenError::Transient { answered: false, .. })

@@ -399,3 +399,112 @@ async fn a_refresh_in_flight_cannot_resurrect_a_revoked_profile() {
         "the refreshed pair was revoked too"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_held_in_memory_are_saved_before_the_daemon_stops() {
+    let (mut r, flaky, mut c) = flaky_rig(&[]).await;
+    flaky.fail_commit.store(true, Ordering::SeqCst);
+    assert_eq!(refresh(&mut c).await.unwrap().state, TokenState::Unpersisted);
+    let fresh = token(&mut c).await.unwrap();
+    // The disk recovers, and the daemon is stopped before its next retry.
+    flaky.fail_commit.store(false, Ordering::SeqCst);
+    drop(c);
+    r.stop_daemon().await;
+    r.start_daemon(|_| {}).await;
+    let mut c = r.client().await;
+    let s = status(&mut c).await;
+    assert_eq!(s.state, TokenState::Valid, "saved on the way out, not lost: {s:?}");
+    assert_eq!(token(&mut c).await.unwrap(), fresh);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callers_during_an_outage_wait_for_the_retry_instead_of_hammering() {
+    let clock = ManualClock::new(pdauth_daemon::clock::Clock::now(&pdauth_daemon::clock::SystemClock));
+    let daemon_clock = clock.clone();
+    let r = InProc::start(&[], move |o| o.clock = Arc::new(daemon_clock)).await;
+    let mut c = r.logged_in().await;
+    r.sim
+        .post(
+            "/_sim/faults/token",
+            json!({"mode": "status", "status": 503, "times": 1000}),
+        )
+        .await;
+    clock.advance(3 * 3600);
+    for _ in 0..10 {
+        let e = token(&mut c).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Upstream, "an outage is not a login matter: {e:?}");
+        assert!(e.message.contains("next attempt"), "{}", e.message);
+    }
+    assert_eq!(refreshes(&r).await, 1, "one attempt, then the backoff holds");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_manual_refreshes_join_one_rotation() {
+    let r = InProc::start(&[], |_| {}).await;
+    let _c = r.logged_in().await;
+    r.sim
+        .post("/_sim/faults/token", json!({"mode": "delay", "delay_ms": 500}))
+        .await;
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        let socket = r.socket.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = WireClient::connect(&socket).await;
+            refresh(&mut c).await
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap().state, TokenState::Valid);
+    }
+    assert_eq!(refreshes(&r).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_client_is_a_configuration_error_and_the_live_token_keeps_serving() {
+    let r = InProc::start(&[], |_| {}).await;
+    let mut c = r.logged_in().await;
+    let before = token(&mut c).await.unwrap();
+    r.sim
+        .post(
+            "/_sim/faults/token",
+            json!({"mode": "error_with_200", "error": "invalid_client"}),
+        )
+        .await;
+    let e = refresh(&mut c).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config, "{e:?}");
+    assert!(
+        !e.message.contains("pdauth login"),
+        "a login is not the fix: {}",
+        e.message
+    );
+    let s = status(&mut c).await;
+    assert_eq!(s.state, TokenState::Error, "{s:?}");
+    assert_eq!(token(&mut c).await.unwrap(), before, "the access token is still good");
+    // Once the client is accepted again, asking for a refresh clears it.
+    assert_eq!(refresh(&mut c).await.unwrap().state, TokenState::Valid);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_without_an_answer_is_retried_late_while_the_token_serves() {
+    let r = InProc::start(&[], |_| {}).await;
+    let mut c = r.logged_in().await;
+    let before = token(&mut c).await.unwrap();
+    // The sandbox rotates, then closes the connection without answering.
+    r.sim.post("/_sim/faults/token", json!({"mode": "drop_after"})).await;
+    let e = refresh(&mut c).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Upstream, "{e:?}");
+    let s = status(&mut c).await;
+    let retry = s.retry.clone().expect("a retry is planned");
+    let expires = s.expires_at.unwrap();
+    assert!(
+        retry.next_attempt_at >= expires - 61,
+        "retried near expiry, not at once: next attempt {} s before expiry",
+        expires - retry.next_attempt_at
+    );
+    assert_eq!(
+        token(&mut c).await.unwrap(),
+        before,
+        "the live access token keeps serving"
+    );
+    assert_eq!(r.sim.users_me(&before).await, 200);
+}

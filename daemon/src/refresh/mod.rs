@@ -19,6 +19,9 @@ use crate::health::refresh_due_at;
 pub const BACKOFF_BASE: Duration = Duration::from_secs(5);
 /// Retry delays never exceed this.
 pub const BACKOFF_CAP: Duration = Duration::from_secs(300);
+/// The shortest time between obtaining a token and refreshing it.
+pub const MIN_REFRESH_INTERVAL: i64 = 1;
+
 /// The most a plan is pushed back to spread simultaneous refreshes.
 pub const MAX_SPREAD: i64 = 120;
 
@@ -43,7 +46,10 @@ pub fn plan_at(obtained_at: i64, expires_at: Option<i64>, keepalive_secs: i64, r
     let window = (expires_at - due).max(0);
     let spread = (window / 4).min(MAX_SPREAD);
     let jitter = if spread > 0 { rng.gen_range(0..=spread) } else { 0 };
-    (due + jitter).min(keepalive)
+    // Never sooner than a second after the token was obtained, however short
+    // its life: an identity server issuing 1-second tokens must not turn
+    // the daemon into a refresh loop.
+    (due + jitter).min(keepalive).max(obtained_at + MIN_REFRESH_INTERVAL)
 }
 
 #[cfg(test)]
@@ -82,6 +88,13 @@ mod tests {
             let at = plan_at(0, Some(60), 7 * 86_400, &mut rng);
             assert!((30..60).contains(&at), "{at}");
         }
+    }
+
+    #[test]
+    fn one_second_tokens_are_not_refreshed_in_a_loop() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        assert_eq!(plan_at(100, Some(101), 7 * 86_400, &mut rng), 101);
+        assert_eq!(plan_at(100, Some(100), 7 * 86_400, &mut rng), 101);
     }
 
     #[test]

@@ -10,6 +10,9 @@ use super::{Service, err};
 use crate::store::{NewAudit, Retention};
 use pdauth_common::{Actor, AuditEntry, ErrorCode, Event, WireError, sanitize};
 
+/// Audit entries held in memory while the store refuses them.
+const MAX_AUDIT_BACKLOG: usize = 1000;
+
 /// Most entries one request may read.
 pub const MAX_AUDIT_READ: u32 = 1000;
 
@@ -67,17 +70,36 @@ impl Service {
         });
     }
 
+    /// Write one entry; entries the store refused (disk full) are kept in
+    /// memory, bounded, and written first when the store takes them again.
     async fn write_audit(&self, entry: NewAudit) {
         let settings = self.config().daemon.clone();
         let retention = Retention {
             max_entries: settings.audit_max_entries,
             max_age_secs: settings.audit_max_age.as_secs() as i64,
         };
-        match self.with_storage(move |s| s.append_audit(&entry, retention)).await {
-            Ok(Ok(stored)) => self.emit(Event::Audit { entry: stored }),
-            Ok(Err(e)) => tracing::warn!(error = %e, "could not record an audit entry"),
-            Err(e) => tracing::warn!(error = %e.message, "could not record an audit entry"),
+        let mut queue: std::collections::VecDeque<NewAudit> = std::mem::take(&mut *super::lock(&self.audit_backlog));
+        queue.push_back(entry);
+        while let Some(next) = queue.pop_front() {
+            let attempt = next.clone();
+            match self.with_storage(move |s| s.append_audit(&attempt, retention)).await {
+                Ok(Ok(stored)) => self.emit(Event::Audit { entry: stored }),
+                failed => {
+                    let why = match failed {
+                        Ok(Err(e)) => e.to_string(),
+                        Err(e) => e.message,
+                        Ok(Ok(_)) => String::new(),
+                    };
+                    queue.push_front(next);
+                    while queue.len() > MAX_AUDIT_BACKLOG {
+                        queue.pop_front();
+                    }
+                    tracing::warn!(error = %why, held = queue.len(), "audit entries held in memory until the store takes them");
+                    break;
+                }
+            }
         }
+        *super::lock(&self.audit_backlog) = queue;
     }
 
     /// The newest audit entries, newest first.

@@ -53,7 +53,7 @@ impl Service {
         let removed = lock(&self.state).logins.remove(name);
         if removed.is_some() {
             self.audit(name, "login_cancelled", actor, None);
-            self.login_failed(name, "login cancelled".to_string());
+            self.end_login(name, "login cancelled".to_string());
             self.release_ports();
         }
         Ok(removed.is_some())
@@ -62,6 +62,11 @@ impl Service {
     pub(super) fn login_failed(&self, name: &str, message: String) {
         tracing::warn!(profile = name, event = "login_failed", reason = %message, "login failed");
         self.audit(name, "login_failed", None, Some(&message));
+        self.end_login(name, message);
+    }
+
+    /// Tell clients a login is over without success (audited by the caller).
+    fn end_login(&self, name: &str, message: String) {
         lock(&self.state)
             .profiles
             .entry(name.to_string())

@@ -71,6 +71,8 @@ pub struct Service {
     plan_wake: Arc<Notify>,
     /// Wakes the health watcher after a change.
     wake: Notify,
+    /// Audit entries the store refused, oldest first.
+    audit_backlog: Mutex<std::collections::VecDeque<crate::store::NewAudit>>,
     /// Ordered queue of audit entries to write.
     audit_tx: Mutex<Option<tokio::sync::mpsc::UnboundedSender<crate::store::NewAudit>>>,
     tasks: TaskTracker,
@@ -133,6 +135,7 @@ impl Service {
             plan_wake: Arc::new(Notify::new()),
             wake: Notify::new(),
             audit_tx: Mutex::new(None),
+            audit_backlog: Mutex::new(std::collections::VecDeque::new()),
             tasks,
             critical: TaskTracker::new(),
             closing: CancellationToken::new(),

@@ -16,13 +16,18 @@ use crate::oauth::{self, TokenError};
 use crate::refresh::{Executor, backoff, plan_at};
 use crate::store::{CommitError, NewTokens, TokenRecord};
 
+/// After a refresh that got no answer, the retry waits until this long
+/// before the access token expires.
+const UNANSWERED_RETRY_LEAD: i64 = 60;
+
 /// Why a refresh is attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     /// The scheduler's plan came due.
     Planned,
-    /// A client asked for it.
-    Manual(Option<Actor>),
+    /// A client asked for it; `seen` is the generation it saw (a refresh that
+    /// completes meanwhile answers it).
+    Manual { actor: Option<Actor>, seen: u64 },
     /// A client needs a usable access token; `seen` is the generation it saw.
     Demand { seen: u64 },
     /// PagerDuty answered 401 to the access token of generation `seen`.
@@ -33,7 +38,7 @@ impl Trigger {
     /// The client behind a refresh it asked for.
     pub fn actor(self) -> Option<Actor> {
         match self {
-            Trigger::Manual(actor) => actor,
+            Trigger::Manual { actor, .. } => actor,
             _ => None,
         }
     }
@@ -45,6 +50,8 @@ pub enum RefreshError {
     NoToken,
     NoRefreshToken,
     NeedsLogin(String),
+    /// The OAuth client is rejected: configuration, not a login.
+    Config(String),
     Storage(String),
     Failed(String),
 }
@@ -64,6 +71,7 @@ impl RefreshError {
                 ErrorCode::NeedsLogin,
                 format!("profile {name} needs a new login: {why}; run `pdauth login {name}`"),
             ),
+            RefreshError::Config(why) => err(ErrorCode::Config, why),
             RefreshError::Storage(why) => err(ErrorCode::Storage, why),
             RefreshError::Failed(why) => err(ErrorCode::Upstream, format!("the refresh failed: {why}")),
         }
@@ -130,24 +138,26 @@ impl Service {
         let Some(mut record) = rt.token.clone() else {
             return Err(RefreshError::NoToken);
         };
-        if let Some(problem) = &rt.problem {
-            let why = match problem {
-                Problem::NeedsLogin(why) | Problem::Error(why) => why.clone(),
-            };
-            return Err(RefreshError::NeedsLogin(why));
+        match &rt.problem {
+            Some(Problem::NeedsLogin(why)) => return Err(RefreshError::NeedsLogin(why.clone())),
+            // A rejected client is retried only when someone asks.
+            Some(Problem::Error(why)) if !matches!(trigger, Trigger::Manual { .. }) => {
+                return Err(RefreshError::Config(why.clone()));
+            }
+            _ => {}
         }
         match trigger {
             // A plan that was replaced (e.g. by a refresh on demand) is stale.
             Trigger::Planned if rt.next_refresh_at.is_some_and(|t| t > now) => return Ok(()),
             // Someone refreshed while this caller waited for the lock.
-            Trigger::Demand { seen } | Trigger::Unauthorized { seen } if rt.generation != seen => return Ok(()),
-            Trigger::Demand { .. } => {
-                let usable = record.expires_at.is_none_or(|at| now < at);
-                if usable && rt.retry.is_some() {
-                    // Retries are already scheduled; the current token serves.
-                    return Ok(());
-                }
+            Trigger::Demand { seen } | Trigger::Unauthorized { seen } | Trigger::Manual { seen, .. }
+                if rt.generation != seen =>
+            {
+                return Ok(());
             }
+            // Retries are scheduled: a caller that needs a token waits for
+            // them instead of hammering the identity server.
+            Trigger::Demand { .. } if rt.retry.as_ref().is_some_and(|r| r.next_attempt_at > now) => return Ok(()),
             _ => {}
         }
         if rt.unpersisted.is_some() {
@@ -208,13 +218,44 @@ impl Service {
                     rt.problem = Some(Problem::Error(why.clone()));
                     rt.retry = None;
                 }
-                Err(RefreshError::Failed(why))
+                Err(RefreshError::Config(why))
             }
             Err(e) => {
                 let why = e.to_string();
                 tracing::warn!(profile = name, event = "refresh_failed", reason = %why, "refresh failed; will retry");
+                if !e.answered() {
+                    // The identity server may have rotated the token without
+                    // us seeing the answer; the next attempt may find it spent.
+                    if let Some(rt) = lock(&self.state).profiles.get_mut(name) {
+                        rt.unanswered = true;
+                    }
+                }
                 self.note_failure(name, &why, e.answered(), now, trigger.actor()).await;
                 Err(RefreshError::Failed(why))
+            }
+        }
+    }
+
+    /// Before exiting: one more attempt to save tokens held only in memory;
+    /// say loudly which could not be saved, since they are lost with the
+    /// process and their profiles will need a new login.
+    pub async fn save_before_exit(self: &Arc<Self>) {
+        let pending: Vec<(String, TokenRecord)> = lock(&self.state)
+            .profiles
+            .iter()
+            .filter(|(_, rt)| rt.unpersisted.is_some())
+            .filter_map(|(name, rt)| rt.token.clone().map(|t| (name.clone(), t)))
+            .collect();
+        for (name, record) in pending {
+            let guard = self.profile_lock(&name);
+            let _held = guard.lock().await;
+            match self.persist_pending(&name, &record).await {
+                Ok(_) => tracing::info!(profile = %name, "tokens held in memory were saved before exiting"),
+                Err(e) => tracing::error!(
+                    profile = %name,
+                    error = ?e,
+                    "tokens held in memory could not be saved before exiting; this profile will need a new login"
+                ),
             }
         }
     }
@@ -322,6 +363,8 @@ impl Service {
             rt.retry = None;
             rt.refreshing = false;
             rt.interrupted = false;
+            rt.unanswered = false;
+            rt.problem = None;
             rt.generation += 1;
             // Plan afresh for the new token.
             rt.token_plan = None;
@@ -358,18 +401,26 @@ impl Service {
                 return Ok(());
             }
         }
+        let unanswered = lock(&self.state).profiles.get(name).is_some_and(|rt| rt.unanswered);
+        let code = error.brief();
         let why = if interrupted {
             "the previous refresh was interrupted (crash or power loss) after PagerDuty rotated the token, so the new \
              token was lost"
                 .to_string()
+        } else if unanswered {
+            format!(
+                "an earlier refresh got no answer and PagerDuty had rotated the token meanwhile, so the new token was \
+                 lost ({code})"
+            )
         } else if matches!(trigger, Trigger::Unauthorized { .. }) {
-            format!("revoked remotely: PagerDuty rejected the access token and then the refresh token ({error})")
+            format!("revoked remotely: PagerDuty rejected the access token and then the refresh token ({code})")
         } else {
-            format!("the refresh token was rejected: it was revoked, expired or already used ({error})")
+            format!("the refresh token was rejected: it was revoked, expired or already used ({code})")
         };
         let now = self.now();
-        let (profile, reason) = (name.to_string(), why.clone());
+        let (profile, reason, message) = (name.to_string(), why.clone(), error.to_string());
         self.store_logged(name, "that the profile needs a login", move |s| {
+            s.record_refresh_failure(&profile, now, &message, true)?;
             s.set_problem(&profile, Some(&reason), now)
         })
         .await;
@@ -380,6 +431,7 @@ impl Service {
                 rt.refreshing = false;
                 rt.retry = None;
                 rt.interrupted = false;
+                rt.unanswered = false;
                 if let Some(t) = rt.token.as_mut() {
                     t.last_refresh = Some(RefreshResult {
                         at: now,
@@ -421,10 +473,19 @@ impl Service {
         if let Some(rt) = st.profiles.get_mut(name) {
             let attempts = rt.retry.as_ref().map_or(0, |r| r.attempts) + 1;
             let delay = backoff(attempts, &mut rand::thread_rng()).as_secs().max(1) as i64;
+            let mut next = now + delay;
+            if rt.unanswered {
+                // If the last attempt was applied unseen, the next one will
+                // find the refresh token spent and end the grant: keep the
+                // live access token serving until shortly before it expires.
+                if let Some(expires) = rt.token.as_ref().and_then(|t| t.expires_at) {
+                    next = next.max(expires - UNANSWERED_RETRY_LEAD);
+                }
+            }
             rt.retry = Some(RetryInfo {
                 attempts,
                 last_error: why.to_string(),
-                next_attempt_at: now + delay,
+                next_attempt_at: next,
             });
             rt.refreshing = false;
         }

@@ -64,10 +64,7 @@ impl Service {
         let now = self.now();
         let st = lock(&self.state);
         let rt = st.profiles.get(name);
-        if let Some(problem) = rt.and_then(|rt| rt.problem.as_ref()) {
-            let why = match problem {
-                Problem::NeedsLogin(why) | Problem::Error(why) => why,
-            };
+        if let Some(Problem::NeedsLogin(why)) = rt.and_then(|rt| rt.problem.as_ref()) {
             return Err(err(
                 ErrorCode::NeedsLogin,
                 format!("profile {name} needs a new login: {why}; run `pdauth login {name}`"),
@@ -80,15 +77,31 @@ impl Service {
             ));
         };
         if token.expires_at.is_some_and(|at| now >= at) {
-            let why = match &rt.retry {
-                Some(retry) => format!(
-                    "the access token of profile {name} has expired and refreshing fails ({}); the next attempt is in {}s",
-                    retry.last_error,
-                    (retry.next_attempt_at - now).max(0)
+            // Only a missing refresh is a login matter; a failing one is not.
+            return Err(match (&rt.problem, &rt.retry) {
+                (Some(Problem::Error(why)), _) => err(
+                    ErrorCode::Config,
+                    format!("the access token of profile {name} has expired and cannot be refreshed: {why}"),
                 ),
-                None => format!("the access token of profile {name} has expired; run `pdauth login {name}`"),
-            };
-            return Err(err(ErrorCode::NeedsLogin, why));
+                (_, Some(retry)) => err(
+                    ErrorCode::Upstream,
+                    format!(
+                        "the access token of profile {name} has expired and refreshing fails ({}); the next attempt is in {}s",
+                        retry.last_error,
+                        (retry.next_attempt_at - now).max(0)
+                    ),
+                ),
+                _ if token.refresh_token.is_some() => err(
+                    ErrorCode::Upstream,
+                    format!(
+                        "the access token of profile {name} has expired and a refresh is on its way; try again shortly"
+                    ),
+                ),
+                _ => err(
+                    ErrorCode::NeedsLogin,
+                    format!("the access token of profile {name} has expired; run `pdauth login {name}`"),
+                ),
+            });
         }
         Ok(IssuedToken {
             access_token: token.access_token.clone(),
@@ -106,7 +119,8 @@ impl Service {
         actor: Option<Actor>,
     ) -> Result<pdauth_common::ProfileStatus, WireError> {
         self.profile_config(name)?;
-        self.refresh(name, Trigger::Manual(actor))
+        let seen = lock(&self.state).profiles.get(name).map_or(0, |rt| rt.generation);
+        self.refresh(name, Trigger::Manual { actor, seen })
             .await
             .map_err(|e| e.into_wire(name))?;
         self.status(name)

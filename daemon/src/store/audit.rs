@@ -22,6 +22,7 @@ pub struct NewAudit {
 /// How much audit history to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
+    /// Entries kept per profile.
     pub max_entries: u64,
     pub max_age_secs: i64,
 }
@@ -54,9 +55,12 @@ impl Store {
         // Trim now and then, not on every append: both deletes use an index,
         // and the log may overshoot its bound by at most the interval.
         if id % PRUNE_EVERY == 0 {
+            // Each profile keeps its own newest entries, so a chatty profile
+            // cannot push a quiet one's history out.
             tx.execute(
-                "DELETE FROM audit WHERE id <= ?1",
-                params![id - retention.max_entries as i64],
+                "DELETE FROM audit WHERE profile = ?1 AND id <=
+                     (SELECT id FROM audit WHERE profile = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                params![entry.profile, retention.max_entries as i64],
             )?;
             tx.execute(
                 "DELETE FROM audit WHERE at < ?1",
