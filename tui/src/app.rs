@@ -12,6 +12,7 @@ use pdauth_common::sanitize;
 use pdauth_common::{Event, LoginInfo, ProfileStatus, Request, Response, RevokeOutcome, StorageInfo, TokenState};
 
 pub use audit::{AUDIT_LIMIT, AuditLog, Loading, TIMELINE_LIMIT};
+pub use list::Sort;
 
 use crate::keymap::{self, Action, Mode};
 use crate::msg::{Effect, Failure, Msg};
@@ -129,6 +130,8 @@ pub struct App {
     pub filter: String,
     /// The filter is being typed.
     pub filtering: bool,
+    /// The order of the profile list.
+    pub sort: Sort,
     pub screen: Screen,
     /// Open over the Tokens screen.
     pub detail: Option<Detail>,
@@ -159,6 +162,7 @@ impl App {
             selected: 0,
             filter: String::new(),
             filtering: false,
+            sort: Sort::Name,
             screen: Screen::Tokens,
             detail: None,
             audit: AuditLog::default(),
@@ -213,7 +217,7 @@ impl App {
                 None => Vec::new(),
             },
             Msg::Tick { now } => {
-                self.now = now;
+                self.set_now(now);
                 if self.current_notice(now).is_none() {
                     self.notice = None;
                 }
@@ -312,6 +316,14 @@ impl App {
                 self.show(next)
             }
             Action::Reload => self.refetch(),
+            Action::CycleSort => {
+                self.cycle_sort();
+                Vec::new()
+            }
+            Action::NextProblem => {
+                self.next_problem();
+                Vec::new()
+            }
             Action::Refresh => self.refresh(),
             Action::StartFilter => {
                 self.filtering = true;
@@ -448,11 +460,11 @@ impl App {
                         phase: LoginPhase::Waiting(info.clone()),
                         approval: Approval::Idle,
                         note: Some("This login was already pending; Esc cancels it.".to_string()),
-                        replaces_token: replaces_token(p),
+                        replaces_token: replaces_token(p, self.now),
                     }));
                     return Vec::new();
                 }
-                (p.name.clone(), replaces_token(p))
+                (p.name.clone(), replaces_token(p, self.now))
             }
             _ => {
                 if self.profiles.is_empty() {
@@ -510,6 +522,10 @@ impl App {
             }
             TokenState::NeedsLogin => {
                 self.notify(Tone::Error, format!("{name} needs a new login{reason}"));
+            }
+            // Under way or queued behind other refreshes: not a failure.
+            TokenState::Refreshing => {
+                self.notify(Tone::Info, format!("{name} is being refreshed{reason}."));
             }
             state => {
                 let text = format!("{name} was not refreshed: {}{reason}", state.label());
@@ -695,9 +711,10 @@ impl App {
     }
 }
 
-/// Whether a new login would replace a token the profile can use now.
-fn replaces_token(p: &ProfileStatus) -> bool {
-    p.state.has_usable_token()
+/// Whether a new login would replace a token the profile can use now (also
+/// under a login already pending).
+fn replaces_token(p: &ProfileStatus, now: i64) -> bool {
+    words::condition(p, now).has_usable_token()
 }
 
 fn request_name(request: &Request) -> &'static str {

@@ -73,15 +73,6 @@ pub fn ago(at: i64, now: i64) -> String {
     }
 }
 
-/// A countdown: `in 4m 10s`, or `overdue by 12s` once it has passed.
-pub fn countdown(at: i64, now: i64) -> String {
-    if at > now {
-        format!("in {}", compact(at - now))
-    } else {
-        format!("overdue by {}", compact(now - at))
-    }
-}
-
 /// Seconds since the Unix epoch; 0 if the clock is before 1970.
 pub fn unix_now() -> i64 {
     SystemTime::now()
@@ -160,8 +151,6 @@ mod tests {
         assert_eq!(ago(100, 102), "just now");
         assert_eq!(ago(100, 100 + 300), "5m ago");
         assert_eq!(ago(100 + 180, 100), "in 3m");
-        assert_eq!(countdown(100 + 250, 100), "in 4m 10s");
-        assert_eq!(countdown(100, 112), "overdue by 12s");
     }
 
     #[test]

@@ -209,3 +209,29 @@ pub fn connected_app() -> App {
     app.storage = Some(storage());
     app
 }
+
+/// Put the cursor on the profile named after `state`, wherever the list's
+/// order shows it; its name.
+pub fn select(app: &mut App, state: TokenState) -> String {
+    let name = profile(state).name;
+    select_name(app, &name);
+    name
+}
+
+/// Put the cursor on the profile named `name`, wherever the list's order
+/// shows it.
+pub fn select_name(app: &mut App, name: &str) {
+    app.selected = app
+        .visible()
+        .iter()
+        .position(|i| app.profiles[*i].name == name)
+        .unwrap_or_else(|| panic!("{name} is not shown"));
+}
+
+/// The status of the profile named `name`.
+pub fn status<'a>(app: &'a App, name: &str) -> &'a ProfileStatus {
+    app.profiles
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no profile {name}"))
+}

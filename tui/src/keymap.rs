@@ -44,6 +44,10 @@ pub enum Action {
     Refresh,
     /// Fetch the audit log again.
     Reload,
+    /// Switch the profile list to its next order.
+    CycleSort,
+    /// Move to the next profile that needs attention.
+    NextProblem,
     /// Open the selected profile's detail pane.
     Open,
     /// Leave the detail pane or the Audit screen.
@@ -129,6 +133,8 @@ pub fn action(mode: Mode, help_open: bool, key: &KeyEvent) -> Option<Action> {
             KeyCode::Char('x') => Some(Action::Revoke),
             KeyCode::Char('r') => Some(Action::Refresh),
             KeyCode::Char('/') => Some(Action::StartFilter),
+            KeyCode::Char('s') => Some(Action::CycleSort),
+            KeyCode::Char('n') => Some(Action::NextProblem),
             KeyCode::Esc => Some(Action::ClearFilter),
             code => list(code),
         },
@@ -182,6 +188,8 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
             hint("r", "refresh the selected profile's tokens now"),
             hint("x", "revoke the selected profile's tokens"),
             hint("/", "filter the profiles by name (Esc clears)"),
+            hint("s", "order by name, severity or expiry"),
+            hint("n", "next profile that needs attention"),
             hint("Tab", "switch to the Audit screen"),
         ],
         Mode::Filter => vec![
@@ -235,6 +243,8 @@ pub fn footer(mode: Mode) -> Vec<Hint> {
             hint("x", "revoke"),
             hint("/", "filter"),
             hint("Tab", "audit"),
+            hint("s", "sort"),
+            hint("n", "next problem"),
             hint("?", "help"),
             hint("q", "quit"),
         ],

@@ -20,10 +20,6 @@ fn app() -> App {
     fixtures::connected_app()
 }
 
-fn name_at(app: &App, i: usize) -> String {
-    app.profiles[i].name.clone()
-}
-
 #[test]
 fn movement_stays_in_bounds() {
     let mut app = app();
@@ -69,9 +65,7 @@ fn help_toggles_and_swallows_screen_keys() {
 #[test]
 fn login_flow_from_key_to_completion() {
     let mut app = app();
-    app.update(key('j'));
-    app.update(key('j'));
-    let profile = name_at(&app, 2);
+    let profile = fixtures::select(&mut app, TokenState::Valid);
     let effects = app.update(key('l'));
     assert_eq!(
         effects,
@@ -99,7 +93,7 @@ fn login_flow_from_key_to_completion() {
         Some(Dialog::Login(d)) => assert_eq!(d.phase, LoginPhase::Waiting(info.clone())),
         other => panic!("dialog is {other:?}"),
     }
-    assert_eq!(app.profiles[2].login.as_ref(), Some(&info));
+    assert_eq!(fixtures::status(&app, &profile).login.as_ref(), Some(&info));
 
     // Someone else's completion leaves the dialog alone.
     app.update(Msg::Event(Event::LoginCompleted {
@@ -120,8 +114,11 @@ fn login_flow_from_key_to_completion() {
 #[test]
 fn a_pending_login_is_shown_not_restarted() {
     let mut app = app();
-    app.update(key('j'));
-    let pending = app.profiles[1].login.clone().expect("fixture has a pending login");
+    let name = fixtures::select(&mut app, TokenState::LoginPending);
+    let pending = fixtures::status(&app, &name)
+        .login
+        .clone()
+        .expect("fixture has a pending login");
     assert!(app.update(key('l')).is_empty());
     assert!(matches!(&app.dialog, Some(Dialog::Login(d)) if d.phase == LoginPhase::Waiting(pending.clone())));
     // Once it has expired, l starts a new one.
@@ -140,7 +137,7 @@ fn a_pending_login_is_shown_not_restarted() {
 #[test]
 fn login_started_event_may_come_before_the_reply() {
     let mut app = app();
-    let profile = name_at(&app, 0);
+    let profile = fixtures::select(&mut app, TokenState::LoggedOut);
     app.update(key('l'));
     let info = fixtures::login_info(&profile);
     app.update(Msg::Event(Event::LoginStarted { login: info.clone() }));
@@ -159,7 +156,7 @@ fn login_started_event_may_come_before_the_reply() {
 #[test]
 fn login_failure_is_shown_sanitised_and_can_be_retried() {
     let mut app = app();
-    let profile = name_at(&app, 0);
+    let profile = fixtures::select(&mut app, TokenState::LoggedOut);
     app.update(key('l'));
     app.update(Msg::Event(Event::LoginFailed {
         profile: profile.clone(),
@@ -179,7 +176,7 @@ fn login_failure_is_shown_sanitised_and_can_be_retried() {
     assert_eq!(app.update(key('l')), vec![Effect::Request(Request::Login { profile })]);
     app.update(Msg::Replied {
         request: Request::Login {
-            profile: name_at(&app, 0),
+            profile: fixtures::profile(TokenState::LoggedOut).name,
         },
         result: Err(Failure {
             code: Some(ErrorCode::Config),
@@ -194,7 +191,7 @@ fn login_failure_is_shown_sanitised_and_can_be_retried() {
 #[test]
 fn escape_cancels_a_pending_login() {
     let mut app = app();
-    let profile = name_at(&app, 0);
+    let profile = fixtures::select(&mut app, TokenState::LoggedOut);
     app.update(key('l'));
     assert_eq!(
         app.update(code(KeyCode::Esc)),
@@ -206,7 +203,7 @@ fn escape_cancels_a_pending_login() {
 #[test]
 fn open_browser_only_with_a_url_and_a_display() {
     let mut app = app();
-    let profile = name_at(&app, 0);
+    let profile = fixtures::select(&mut app, TokenState::LoggedOut);
     app.update(key('l'));
     assert!(app.update(key('o')).is_empty(), "no URL yet");
     app.update(Msg::Event(Event::LoginStarted {
@@ -228,7 +225,7 @@ fn open_browser_only_with_a_url_and_a_display() {
 #[test]
 fn sandbox_approval_only_in_demo() {
     let mut app = app();
-    let profile = name_at(&app, 0);
+    let profile = fixtures::select(&mut app, TokenState::LoggedOut);
     app.update(key('l'));
     app.update(Msg::Event(Event::LoginStarted {
         login: fixtures::login_info(&profile),
@@ -248,9 +245,7 @@ fn sandbox_approval_only_in_demo() {
 #[test]
 fn revoke_asks_first_then_shows_the_outcome() {
     let mut app = app();
-    let profile = name_at(&app, 2);
-    app.update(key('j'));
-    app.update(key('j'));
+    let profile = fixtures::select(&mut app, TokenState::Valid);
     assert!(app.update(key('x')).is_empty());
     assert_eq!(
         app.dialog,
@@ -305,7 +300,7 @@ fn revoke_asks_first_then_shows_the_outcome() {
 #[test]
 fn declining_a_revoke_sends_nothing() {
     let mut app = app();
-    app.selected = 2;
+    fixtures::select(&mut app, TokenState::Valid);
     app.update(key('x'));
     assert!(app.update(key('n')).is_empty());
     assert!(app.dialog.is_none());
@@ -314,8 +309,7 @@ fn declining_a_revoke_sends_nothing() {
 #[test]
 fn revoke_failure_is_shown() {
     let mut app = app();
-    app.selected = 2;
-    let profile = name_at(&app, 2);
+    let profile = fixtures::select(&mut app, TokenState::Valid);
     app.update(key('x'));
     app.update(key('y'));
     app.update(Msg::Replied {
@@ -339,13 +333,13 @@ fn revoke_failure_is_shown() {
 #[test]
 fn health_events_update_in_place_and_keep_the_selection() {
     let mut app = app();
-    app.update(key('j'));
-    let selected = name_at(&app, 1);
-    let mut status = app.profiles[1].clone();
+    let selected = fixtures::select(&mut app, TokenState::LoginPending);
+    let position = app.selected;
+    let mut status = fixtures::status(&app, &selected).clone();
     status.state = TokenState::Expired;
     app.update(Msg::Event(Event::Health { status }));
-    assert_eq!(app.profiles[1].state, TokenState::Expired);
-    assert_eq!(app.selected, 1);
+    assert_eq!(fixtures::status(&app, &selected).state, TokenState::Expired);
+    assert_eq!(app.selected, position);
 
     let newcomer = pdauth_common::ProfileStatus::logged_out("newcomer");
     app.update(Msg::Event(Event::Health { status: newcomer }));
@@ -383,7 +377,7 @@ fn disconnect_shows_the_message_and_reconnect_recovers() {
     assert_eq!(app.profiles.len(), TokenState::ALL.len());
 
     // Losing the daemon with a dialog open closes it and says so.
-    app.selected = 2;
+    fixtures::select(&mut app, TokenState::Valid);
     app.update(key('x'));
     assert!(app.dialog.is_some());
     app.update(Msg::Disconnected {
@@ -407,7 +401,7 @@ fn no_profiles_means_nothing_to_log_in_to() {
 #[test]
 fn ticks_move_the_clock_and_expire_notices() {
     let mut app = app();
-    app.selected = 2;
+    fixtures::select(&mut app, TokenState::Valid);
     app.update(key('x'));
     app.update(key('n'));
     assert!(app.notice.is_some());
@@ -462,8 +456,7 @@ fn entry(id: i64, profile: &str, event: &str) -> AuditEntry {
 #[test]
 fn r_refreshes_and_reports_the_outcome() {
     let mut app = app();
-    app.selected = 2;
-    let profile = name_at(&app, 2);
+    let profile = fixtures::select(&mut app, TokenState::Valid);
     assert_eq!(
         app.update(key('r')),
         vec![Effect::Request(Request::Refresh {
@@ -474,7 +467,7 @@ fn r_refreshes_and_reports_the_outcome() {
     assert!(app.current_notice(NOW).unwrap().text.contains("Refreshing valid"));
     assert!(app.update(key('r')).is_empty(), "one refresh at a time from here");
 
-    let mut status = app.profiles[2].clone();
+    let mut status = fixtures::status(&app, &profile).clone();
     status.expires_at = Some(NOW + 3_600);
     app.update(Msg::Replied {
         request: Request::Refresh {
@@ -483,7 +476,7 @@ fn r_refreshes_and_reports_the_outcome() {
         result: Ok(Response::Refreshed { status }),
     });
     assert!(app.refreshing.is_empty());
-    assert_eq!(app.profiles[2].expires_at, Some(NOW + 3_600));
+    assert_eq!(fixtures::status(&app, &profile).expires_at, Some(NOW + 3_600));
     let notice = app.current_notice(NOW).unwrap();
     assert_eq!(notice.tone, Tone::Success);
     assert_eq!(notice.text, "Refreshed valid: valid, expires in 1h 0m.");
@@ -492,8 +485,7 @@ fn r_refreshes_and_reports_the_outcome() {
 #[test]
 fn a_failed_or_refused_refresh_is_an_error_notice() {
     let mut app = app();
-    app.selected = 5;
-    let profile = name_at(&app, 5);
+    let profile = fixtures::select(&mut app, TokenState::RefreshFailing);
     app.update(key('r'));
     app.update(Msg::Replied {
         request: Request::Refresh {
@@ -511,7 +503,7 @@ fn a_failed_or_refused_refresh_is_an_error_notice() {
 
     // A refresh that ends in needs_login says so.
     app.update(key('r'));
-    let mut status = app.profiles[5].clone();
+    let mut status = fixtures::status(&app, &profile).clone();
     status.state = TokenState::NeedsLogin;
     status.reason = Some("the refresh token was rejected".into());
     app.update(Msg::Replied {
@@ -532,7 +524,7 @@ fn a_failed_or_refused_refresh_is_an_error_notice() {
 #[test]
 fn nothing_to_refresh_or_revoke_without_a_token() {
     let mut app = app();
-    assert_eq!(app.profiles[0].state, TokenState::LoggedOut);
+    fixtures::select(&mut app, TokenState::LoggedOut);
     assert!(app.update(key('r')).is_empty());
     assert!(app.current_notice(NOW).unwrap().text.contains("no token to refresh"));
     assert!(app.update(key('x')).is_empty());
@@ -548,11 +540,11 @@ fn nothing_to_refresh_or_revoke_without_a_token() {
 #[test]
 fn login_warns_when_it_would_replace_a_usable_token() {
     let mut app = app();
-    app.selected = 2;
+    fixtures::select(&mut app, TokenState::Valid);
     app.update(key('l'));
     assert!(matches!(&app.dialog, Some(Dialog::Login(d)) if d.replaces_token));
     app.update(code(KeyCode::Esc));
-    app.selected = 0;
+    fixtures::select(&mut app, TokenState::LoggedOut);
     app.update(key('l'));
     assert!(matches!(&app.dialog, Some(Dialog::Login(d)) if !d.replaces_token));
 }
@@ -560,7 +552,7 @@ fn login_warns_when_it_would_replace_a_usable_token() {
 #[test]
 fn a_cancelled_login_is_not_reported_as_failed() {
     let mut app = app();
-    let profile = name_at(&app, 0);
+    let profile = fixtures::select(&mut app, TokenState::LoggedOut);
     app.update(key('l'));
     app.update(code(KeyCode::Esc));
     assert_eq!(app.current_notice(NOW).unwrap().text, "Login cancelled.");
@@ -583,7 +575,7 @@ fn a_cancelled_login_is_not_reported_as_failed() {
 #[test]
 fn filter_as_you_type_and_escape_clears() {
     let mut app = app();
-    app.selected = 5;
+    fixtures::select(&mut app, TokenState::RefreshFailing);
     assert_eq!(app.selected_profile().unwrap().name, "refresh-failing");
     app.update(key('/'));
     assert_eq!(app.mode(), Mode::Filter);
@@ -592,7 +584,7 @@ fn filter_as_you_type_and_escape_clears() {
     }
     assert_eq!(app.filter, "REF");
     let names: Vec<&str> = app.visible().iter().map(|i| app.profiles[*i].name.as_str()).collect();
-    assert_eq!(names, ["refreshing", "refresh-failing"], "case-insensitive");
+    assert_eq!(names, ["refresh-failing", "refreshing"], "case-insensitive, by name");
     assert_eq!(app.selected_profile().unwrap().name, "refresh-failing", "cursor kept");
     // q and ? are letters while typing.
     assert!(app.update(key('q')).is_empty());
@@ -604,7 +596,6 @@ fn filter_as_you_type_and_escape_clears() {
     assert_eq!(app.filter, "REF", "Enter keeps the filter");
     app.update(key('j'));
     assert_eq!(app.selected, 1, "moves within the filtered list");
-    app.update(key('k'));
     assert_eq!(app.selected_profile().unwrap().name, "refreshing");
     // r acts on the filtered selection.
     assert_eq!(
@@ -626,7 +617,7 @@ fn filter_as_you_type_and_escape_clears() {
 #[test]
 fn enter_opens_the_detail_with_its_timeline_and_escape_closes_it() {
     let mut app = app();
-    app.selected = 2;
+    fixtures::select(&mut app, TokenState::Valid);
     assert_eq!(
         app.update(code(KeyCode::Enter)),
         vec![Effect::Request(Request::Audit {
@@ -657,7 +648,11 @@ fn enter_opens_the_detail_with_its_timeline_and_escape_closes_it() {
     assert_eq!(app.detail.as_ref().unwrap().timeline.selected, 1);
     app.update(key('j'));
     assert_eq!(app.detail.as_ref().unwrap().timeline.selected, 1, "stays in bounds");
-    assert_eq!(app.selected, 2, "the profile cursor did not move");
+    assert_eq!(
+        app.selected_profile().unwrap().name,
+        "valid",
+        "the profile cursor did not move"
+    );
 
     app.update(code(KeyCode::Esc));
     assert!(app.detail.is_none());
@@ -667,7 +662,7 @@ fn enter_opens_the_detail_with_its_timeline_and_escape_closes_it() {
 #[test]
 fn live_audit_events_reach_the_timeline_and_the_audit_screen() {
     let mut app = app();
-    app.selected = 2;
+    fixtures::select(&mut app, TokenState::Valid);
     app.update(code(KeyCode::Enter));
     app.update(audit_reply(Some("valid"), vec![entry(1, "valid", "login_completed")]));
     app.update(Msg::Event(Event::Audit {
@@ -774,4 +769,161 @@ fn reconnecting_fetches_what_is_on_screen_again() {
         })]
     );
     assert!(app.refreshing.is_empty(), "requests died with the old connection");
+}
+
+fn names(app: &App) -> Vec<String> {
+    app.visible().iter().map(|i| app.profiles[*i].name.clone()).collect()
+}
+
+#[test]
+fn s_cycles_the_order_and_the_cursor_stays_on_its_profile() {
+    let mut app = app();
+    assert_eq!(app.sort, Sort::Name);
+    let by_name = names(&app);
+    let mut sorted = by_name.clone();
+    sorted.sort();
+    assert_eq!(by_name, sorted);
+    fixtures::select(&mut app, TokenState::Valid);
+
+    app.update(key('s'));
+    assert_eq!(app.sort, Sort::Severity);
+    assert_eq!(
+        names(&app),
+        [
+            "error",
+            "needs-login",
+            "expired",
+            "refresh-failing",
+            "unpersisted",
+            "expiring",
+            "login-pending",
+            "refreshing",
+            "valid",
+            "logged-out",
+        ]
+    );
+    assert_eq!(
+        app.selected_profile().unwrap().name,
+        "valid",
+        "the cursor follows its profile"
+    );
+    assert_eq!(app.selected, 8);
+
+    app.update(key('s'));
+    assert_eq!(app.sort, Sort::Expiry);
+    assert_eq!(
+        names(&app),
+        [
+            "needs-login",
+            "expired",
+            "refresh-failing",
+            "refreshing",
+            "expiring",
+            "valid",
+            "unpersisted",
+            "error",
+            "logged-out",
+            "login-pending",
+        ],
+        "soonest expiry first, none last"
+    );
+    assert_eq!(app.selected_profile().unwrap().name, "valid");
+
+    app.update(key('s'));
+    assert_eq!(app.sort, Sort::Name);
+    assert_eq!(names(&app), by_name);
+    assert_eq!(app.selected_profile().unwrap().name, "valid");
+}
+
+#[test]
+fn the_order_follows_health_changes_and_the_cursor_its_profile() {
+    let mut app = app();
+    app.update(key('s'));
+    fixtures::select(&mut app, TokenState::Valid);
+    let mut status = fixtures::status(&app, "valid").clone();
+    status.state = TokenState::NeedsLogin;
+    app.update(Msg::Event(Event::Health { status }));
+    assert_eq!(app.selected_profile().unwrap().name, "valid");
+    assert!(app.selected < 3, "moved up with the problems: {}", app.selected);
+    // Time passing can expire the token under a pending login, and move it.
+    let pending = fixtures::status(&app, "login-pending").clone();
+    app.update(Msg::Event(Event::Health {
+        status: pdauth_common::ProfileStatus {
+            obtained_at: Some(NOW - 3_000),
+            expires_at: Some(NOW + 100),
+            has_refresh_token: true,
+            ..pending
+        },
+    }));
+    fixtures::select(&mut app, TokenState::LoginPending);
+    let before = app.selected;
+    app.update(Msg::Tick { now: NOW + 200 });
+    assert_eq!(app.selected_profile().unwrap().name, "login-pending");
+    assert!(
+        app.selected < before,
+        "moved up once expired: {before} → {}",
+        app.selected
+    );
+}
+
+#[test]
+fn n_jumps_to_the_next_profile_that_needs_attention() {
+    let mut app = app();
+    assert_eq!(app.attention(), (5, 5));
+    fixtures::select(&mut app, TokenState::Expiring);
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        app.update(key('n'));
+        seen.push(app.selected_profile().unwrap().name.clone());
+    }
+    // In list order (by name) after the cursor, wrapping around.
+    assert_eq!(
+        seen,
+        [
+            "needs-login",
+            "refresh-failing",
+            "unpersisted",
+            "error",
+            "expired",
+            "needs-login"
+        ]
+    );
+    assert!(app.current_notice(NOW).is_none());
+
+    // A filter hiding every problem says so.
+    app.update(key('/'));
+    for c in "valid".chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.attention(), (5, 0));
+    app.update(key('n'));
+    assert_eq!(app.selected_profile().unwrap().name, "valid");
+    let notice = app.current_notice(NOW).unwrap();
+    assert!(notice.text.contains("filter hides them"), "{}", notice.text);
+
+    // Nothing to find.
+    let mut healthy = fixtures::connected_app();
+    healthy.profiles.retain(|p| !crate::words::needs_attention(p, NOW));
+    healthy.update(key('n'));
+    assert_eq!(healthy.current_notice(NOW).unwrap().text, "No profile needs attention.");
+}
+
+#[test]
+fn a_refresh_that_is_queued_is_not_reported_as_failed() {
+    let mut app = app();
+    let profile = fixtures::select(&mut app, TokenState::Expired);
+    app.update(key('r'));
+    let mut status = fixtures::status(&app, &profile).clone();
+    status.state = TokenState::Refreshing;
+    status.reason = Some("a refresh is queued".into());
+    app.update(Msg::Replied {
+        request: Request::Refresh {
+            profile: profile.clone(),
+        },
+        result: Ok(Response::Refreshed { status }),
+    });
+    let notice = app.current_notice(NOW).unwrap();
+    assert_eq!(notice.tone, Tone::Info);
+    assert_eq!(notice.text, "expired is being refreshed: a refresh is queued.");
 }

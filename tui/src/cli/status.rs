@@ -90,9 +90,9 @@ pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileSta
         };
         // A usable token without the scopes asked for is not plainly healthy.
         let state = if p.state.has_usable_token() && !p.scopes_missing.is_empty() {
-            format!("{} !", p.state.label())
+            format!("{} !", words::state_words(p, now, false))
         } else {
-            p.state.label().to_string()
+            words::state_words(p, now, false)
         };
         rows.push([
             name.clone(),
@@ -100,7 +100,7 @@ pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileSta
             sanitize::truncated(&account, MAX_CELL),
             sanitize::truncated(&user, MAX_CELL),
             expires,
-            words::next_refresh(p, now),
+            words::next_refresh(p, now, false),
             sanitize::truncated(&scopes, MAX_CELL * 2),
         ]);
         if let Some(reason) = &p.reason {
@@ -108,10 +108,10 @@ pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileSta
         }
         match (&p.retry, &p.last_refresh) {
             (Some(retry), _) => notes.push(format!(
-                "{name}: refresh attempt {} failed: {}; next attempt {}",
+                "{name}: refresh attempt {} failed: {}; {}",
                 retry.attempts,
                 sanitize::truncated(&retry.last_error, 200),
-                clock::countdown(retry.next_attempt_at, now)
+                words::next_attempt(retry, now)
             )),
             (None, Some(last)) if !last.ok => notes.push(format!(
                 "{name}: last refresh failed {}: {}",
@@ -226,6 +226,43 @@ mod tests {
         assert!(text.contains("ops: refresh attempt 3 failed: identity server timed out; next attempt in 25s"));
         assert!(text.contains("ops: PagerDuty granted none of the requested scopes (missing read)"));
         assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn a_retry_just_due_is_retrying_and_a_pending_login_shows_the_token() {
+        let mut failing = ProfileStatus::logged_out("ops");
+        failing.state = TokenState::RefreshFailing;
+        failing.expires_at = Some(1_000 + 95);
+        failing.has_refresh_token = true;
+        failing.retry = Some(RetryInfo {
+            attempts: 1,
+            last_error: "timeout".into(),
+            next_attempt_at: 1_000,
+        });
+        let mut relogin = ProfileStatus::logged_out("relogin");
+        relogin.state = TokenState::LoginPending;
+        relogin.obtained_at = Some(0);
+        relogin.expires_at = Some(900);
+        relogin.has_refresh_token = true;
+        let storage = StorageInfo::KeyFile { path: "/k".into() };
+        let text = table("0.1.0", &storage, &[failing.clone(), relogin], 1_000);
+        assert!(!text.contains("overdue"), "{text}");
+        assert!(
+            text.lines().any(|l| l.starts_with("ops ") && l.contains("retrying…")),
+            "{text}"
+        );
+        assert!(
+            text.contains("ops: refresh attempt 1 failed: timeout; retrying now"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("relogin ") && l.contains("login pending · expired")),
+            "{text}"
+        );
+        let late = table("0.1.0", &storage, &[failing], 1_000 + 125);
+        assert!(late.contains("retry overdue by 2m 5s"), "{late}");
+        assert!(late.contains("next attempt overdue by 2m 5s"), "{late}");
     }
 
     #[test]

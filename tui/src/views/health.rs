@@ -10,8 +10,9 @@ use ratatui::text::{Line, Span};
 
 use super::storage_words;
 use crate::app::App;
+use crate::clock;
 use crate::theme;
-use crate::{clock, words};
+use crate::words::{self, Due};
 
 /// Width of the label column.
 pub(super) const LABEL: usize = 9;
@@ -34,12 +35,62 @@ fn styled(s: impl Into<String>, style: Style) -> Span<'static> {
     Span::styled(sanitize::for_terminal(&s.into()), style)
 }
 
-/// The state word, with the marker for a usable token that lacks scopes.
-pub(super) fn state_span(p: &ProfileStatus) -> Span<'static> {
+/// The state in words and colour: the marker for a usable token that lacks
+/// scopes, and under a pending login the token's own condition (`login
+/// pending · expired`). `short` is the narrow form for a table cell.
+pub(super) fn state_line(p: &ProfileStatus, now: i64, short: bool) -> Line<'static> {
     if scope_warning(p) {
-        Span::styled(format!("{} !", p.state.label()), theme::warning())
-    } else {
-        Span::styled(p.state.label().to_string(), theme::state(p.state))
+        return Line::from(Span::styled(
+            format!("{} !", words::state_words(p, now, short)),
+            theme::warning(),
+        ));
+    }
+    Line::from(state_spans(p, now, short))
+}
+
+fn state_spans(p: &ProfileStatus, now: i64, short: bool) -> Vec<Span<'static>> {
+    match words::under_login(p, now) {
+        Some(under) => vec![
+            Span::styled(if short { "login" } else { p.state.label() }, theme::state(p.state)),
+            Span::raw(" · "),
+            Span::styled(
+                if short {
+                    words::short_label(under)
+                } else {
+                    under.label()
+                },
+                theme::state(under),
+            ),
+        ],
+        None => vec![Span::styled(p.state.label(), theme::state(p.state))],
+    }
+}
+
+/// `line` cut to `width` characters, ending in `…` when cut.
+pub(super) fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let style = line.spans.first().map_or_else(Style::new, |s| s.style);
+    Line::from(Span::styled(super::fit(&line.to_string(), width), style))
+}
+
+/// The colour of an expiry that has passed: alarming, unless a refresh is
+/// already under way or queued for it.
+pub(super) fn expired_style(p: &ProfileStatus) -> Style {
+    match p.state {
+        TokenState::Refreshing => theme::state(TokenState::Refreshing),
+        _ => theme::state(TokenState::Expired),
+    }
+}
+
+/// The colour of a planned refresh or retry: plain while ahead or just due,
+/// a warning once overdue, an error once late.
+pub(super) fn due_style(due: Option<Due>) -> Style {
+    match due {
+        Some(Due::Overdue) => theme::warning(),
+        Some(Due::Late) => theme::error(),
+        _ => Style::new(),
     }
 }
 
@@ -52,7 +103,7 @@ pub(super) fn scope_warning(p: &ProfileStatus) -> bool {
 pub(super) fn lines(app: &App, p: &ProfileStatus, now: i64, full: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
 
-    let mut state = vec![Span::styled(p.state.label().to_string(), theme::state(p.state))];
+    let mut state = state_spans(p, now, false);
     if scope_warning(p) {
         state.push(styled(" · scopes missing", theme::warning()));
     }
@@ -73,7 +124,7 @@ pub(super) fn lines(app: &App, p: &ProfileStatus, now: i64, full: bool) -> Vec<L
             } else {
                 vec![styled(
                     format!("expired {} ago", clock::coarse(now - at)),
-                    theme::state(TokenState::Expired),
+                    expired_style(p),
                 )]
             };
             if let Some(got) = got {
@@ -91,7 +142,16 @@ pub(super) fn lines(app: &App, p: &ProfileStatus, now: i64, full: bool) -> Vec<L
     };
     out.push(line("Token", token));
 
+    let condition = words::condition(p, now);
     if let Some(retry) = &p.retry {
+        let next = if p.state == TokenState::Refreshing {
+            text(" · retrying now")
+        } else {
+            styled(
+                format!(" · {}", words::next_attempt(retry, now)),
+                due_style(Some(words::due(retry.next_attempt_at, now))),
+            )
+        };
         out.push(line(
             "Refresh",
             vec![
@@ -99,23 +159,28 @@ pub(super) fn lines(app: &App, p: &ProfileStatus, now: i64, full: bool) -> Vec<L
                     format!("attempt {} failed: {}", retry.attempts, retry.last_error),
                     theme::error(),
                 ),
-                text(format!(
-                    " · next attempt {}",
-                    clock::countdown(retry.next_attempt_at, now)
-                )),
+                next,
             ],
         ));
-    } else if p.state.has_usable_token() || p.state == TokenState::Expired {
+    } else if condition.has_usable_token() || condition == TokenState::Expired {
         let planned = if !p.has_refresh_token {
             styled(
                 "no refresh token: log in again when the token expires",
                 theme::warning(),
             )
         } else if p.state == TokenState::Refreshing {
-            text("in flight")
+            text("in progress")
         } else {
             match p.next_refresh_at {
-                Some(at) => text(format!("next {}", clock::countdown(at, now))),
+                Some(at) => {
+                    let due = words::due(at, now);
+                    let words = match due {
+                        Due::Ahead => format!("next in {}", clock::compact(at - now)),
+                        Due::Now => "due now".to_string(),
+                        Due::Overdue | Due::Late => format!("overdue by {}", clock::compact(now - at)),
+                    };
+                    styled(words, due_style(Some(due)))
+                }
                 None => text("not planned"),
             }
         };

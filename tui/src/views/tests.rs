@@ -13,6 +13,7 @@ use super::*;
 use crate::app::{Approval, LoginDialog, LoginPhase, Notice, Tone};
 use crate::fixtures::{self, NOW};
 use crate::msg::Msg;
+use crate::words;
 
 fn enter() -> KeyEvent {
     KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
@@ -73,9 +74,9 @@ fn login_app(phase: LoginPhase, demo: bool) -> App {
 
 #[test]
 fn tokens_screen_in_every_state() {
-    for (i, state) in TokenState::ALL.iter().enumerate() {
+    for state in TokenState::ALL.iter() {
         let mut app = fixtures::connected_app();
-        app.selected = i;
+        fixtures::select(&mut app, *state);
         let (terminal, raw) = render(&app);
         assert!(raw.is_none());
         insta::assert_snapshot!(format!("tokens_{}", state.as_str()), terminal.backend());
@@ -108,6 +109,7 @@ fn profile_column_takes_the_room_it_needs() {
     let refs: Vec<&pdauth_common::ProfileStatus> = app.profiles.iter().collect();
     let columns = super::tokens::layout(78, &refs, NOW);
     let state = columns
+        .widths
         .iter()
         .find(|(c, _)| *c == super::tokens::Column::State)
         .unwrap()
@@ -135,7 +137,7 @@ fn a_profile_granted_no_scope_is_not_plainly_healthy() {
 #[test]
 fn detail_pane_with_timeline() {
     let mut app = fixtures::connected_app();
-    app.selected = 2;
+    fixtures::select(&mut app, TokenState::Valid);
     app.update(Msg::Key(enter()));
     app.update(Msg::Replied {
         request: pdauth_common::Request::Audit {
@@ -162,7 +164,7 @@ fn detail_pane_with_timeline() {
 #[test]
 fn detail_pane_with_a_failing_refresh() {
     let mut app = fixtures::connected_app();
-    app.selected = 5;
+    fixtures::select(&mut app, TokenState::RefreshFailing);
     app.update(Msg::Key(enter()));
     app.update(Msg::Replied {
         request: pdauth_common::Request::Audit {
@@ -198,7 +200,7 @@ fn detail_pane_with_missing_scopes_and_a_loose_key_file() {
                  (chmod 600 /home/ada/.local/state/pdauth/key)"
             .into(),
     });
-    app.selected = app.profiles.len() - 1;
+    fixtures::select_name(&mut app, "scoped");
     app.update(Msg::Key(enter()));
     let (terminal, _) = render(&app);
     insta::assert_snapshot!("detail_missing_scopes", terminal.backend());
@@ -293,11 +295,11 @@ fn small_windows_scroll_with_a_position_indicator() {
 
     let mut app = fixtures::connected_app();
     app.profiles.truncate(7);
-    app.selected = 5;
+    fixtures::select(&mut app, TokenState::RefreshFailing);
     let (terminal, _) = render_at(&app, 60, 15);
     insta::assert_snapshot!("tokens_60x15", terminal.backend());
     let screen = text(terminal.backend().buffer());
-    assert!(screen.contains(" 6/7 "), "{screen}");
+    assert!(screen.contains(" 5/7 "), "{screen}");
     assert!(
         screen.lines().any(|l| l.contains('›') && l.contains("refresh-failing")),
         "{screen}"
@@ -329,12 +331,13 @@ fn state_words_are_coloured() {
     let (terminal, _) = render(&app);
     let buffer = terminal.backend().buffer();
     let refs: Vec<&pdauth_common::ProfileStatus> = app.profiles.iter().collect();
-    let columns = super::tokens::layout(78, &refs, NOW);
+    let columns = super::tokens::layout(78, &refs, NOW).widths;
     assert_eq!(columns[1].0, super::tokens::Column::State);
     // Border, highlight symbol, profile column, gap.
     let x = 1 + 2 + columns[0].1 + 1;
-    for (i, p) in app.profiles.iter().enumerate() {
-        let y = 3 + u16::try_from(i).unwrap();
+    for (row, i) in app.visible().into_iter().enumerate() {
+        let p = &app.profiles[i];
+        let y = 3 + u16::try_from(row).unwrap();
         let word: String = (x..x + columns[1].1)
             .map(|x| buffer[(x, y)].symbol().to_string())
             .collect();
@@ -582,4 +585,243 @@ fn small_windows_do_not_panic() {
     for (w, h) in [(20, 6), (33, 9)] {
         render_at(&app, w, h);
     }
+}
+
+/// The colour of the first cell of the first occurrence of `needle` on a
+/// line that also contains `row` (the whole screen when `row` is empty).
+fn fg_of(buffer: &Buffer, row: &str, needle: &str) -> Color {
+    let screen = text(buffer);
+    let (y, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(row) && l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {row:?} and {needle:?}:\n{screen}"));
+    let x = line[..line.find(needle).unwrap()].chars().count();
+    buffer[(u16::try_from(x).unwrap(), u16::try_from(y).unwrap())].fg
+}
+
+/// Every colour used on the line that contains `row`.
+fn colours_of_line(buffer: &Buffer, row: &str) -> Vec<Color> {
+    let screen = text(buffer);
+    let y = screen.lines().position(|l| l.contains(row)).unwrap();
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, u16::try_from(y).unwrap())].fg)
+        .collect()
+}
+
+#[test]
+fn the_title_names_the_order_and_counts_the_problems_in_red() {
+    let mut app = fixtures::connected_app();
+    let (terminal, _) = render(&app);
+    let buffer = terminal.backend().buffer();
+    let screen = text(buffer);
+    let title = screen.lines().nth(1).unwrap();
+    assert!(title.contains("sorted by name (s)"), "{title}");
+    assert!(title.contains("5 need attention (n)"), "{title}");
+    assert_eq!(fg_of(buffer, "Tokens", "5 need attention"), Color::Red);
+
+    app.update(Msg::Key(ch('s')));
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("tokens_by_severity", terminal.backend());
+    let screen = text(terminal.backend().buffer());
+    assert!(
+        screen.lines().nth(1).unwrap().contains("sorted by severity (s)"),
+        "{screen}"
+    );
+    let rows: Vec<&str> = screen.lines().skip(3).take(5).collect();
+    for (row, name) in rows
+        .iter()
+        .zip(["error", "needs-login", "expired", "refresh-failing", "unpersisted"])
+    {
+        assert!(row.contains(name), "problems first: {screen}");
+    }
+
+    // One problem, in the singular; none, and the count is gone.
+    app.profiles = vec![
+        fixtures::profile(TokenState::Valid),
+        fixtures::profile(TokenState::NeedsLogin),
+    ];
+    let (terminal, _) = render(&app);
+    assert!(text(terminal.backend().buffer()).contains("1 needs attention (n)"));
+    app.profiles.pop();
+    let (terminal, _) = render(&app);
+    assert!(!text(terminal.backend().buffer()).contains("attention"));
+}
+
+#[test]
+fn next_refresh_fits_at_80_columns_beside_whole_profile_names() {
+    let mut app = fixtures::connected_app();
+    app.profiles = (0..200)
+        .map(|i| {
+            let state = TokenState::ALL[i % TokenState::ALL.len()];
+            pdauth_common::ProfileStatus {
+                name: format!("team-{i:03}-{}", fixtures::profile(state).name),
+                ..fixtures::profile(state)
+            }
+        })
+        .collect();
+    app.profiles[5].name = "production-eu-oncall-refresh".into();
+    app.update(Msg::Key(ch('s')));
+    let (terminal, _) = render(&app);
+    let screen = text(terminal.backend().buffer());
+    let header = screen.lines().nth(2).unwrap();
+    assert!(header.contains("REFRESH"), "{screen}");
+    assert!(screen.contains("production-eu-oncall-refresh"), "{screen}");
+    assert!(screen.contains("retry 25s"), "{screen}");
+    assert!(screen.contains("1/200"), "{screen}");
+    // Every row shown starts with a whole profile name.
+    let rows: Vec<&str> = screen.lines().skip(3).take_while(|l| !l.starts_with('└')).collect();
+    assert!(rows.len() >= 5, "{screen}");
+    for row in rows {
+        let name = row.trim_start_matches(['│', '›', ' ']).split(' ').next().unwrap();
+        assert!(app.profiles.iter().any(|p| p.name == name), "{name:?} cut:\n{screen}");
+    }
+    let visible: Vec<&pdauth_common::ProfileStatus> = app.profiles.iter().collect();
+    let columns = super::tokens::layout(78, &visible, NOW);
+    let profile = columns
+        .widths
+        .iter()
+        .find(|(c, _)| *c == super::tokens::Column::Profile)
+        .unwrap()
+        .1;
+    assert_eq!(profile, 28, "the longest name is whole");
+    assert!(columns.short);
+    assert!(columns.widths.iter().any(|(c, _)| *c == super::tokens::Column::Refresh));
+    // The fixtures' usual rows, in the narrow forms.
+    let app = fixtures::connected_app();
+    let (terminal, _) = render(&app);
+    let screen = text(terminal.backend().buffer());
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row("valid").contains("in 47m"), "{screen}");
+    assert!(row("expired").contains("4m ago"), "{screen}");
+    assert!(row("expired").contains("overdue 4m"), "{screen}");
+}
+
+fn failing_retry(next_attempt_at: i64) -> pdauth_common::ProfileStatus {
+    let mut p = fixtures::profile(TokenState::RefreshFailing);
+    if let Some(retry) = &mut p.retry {
+        retry.next_attempt_at = next_attempt_at;
+    }
+    p.next_refresh_at = Some(next_attempt_at);
+    p
+}
+
+#[test]
+fn a_retry_that_just_came_due_is_retrying_not_overdue_in_red() {
+    let mut app = fixtures::connected_app();
+    app.profiles = vec![failing_retry(NOW)];
+    for (width, height) in [(80, 24), (132, 30)] {
+        let (terminal, _) = render_at(&app, width, height);
+        let buffer = terminal.backend().buffer();
+        let screen = text(buffer);
+        assert!(!screen.contains("overdue"), "{screen}");
+        let row = screen.lines().find(|l| l.contains("refresh-failing ")).unwrap();
+        assert!(row.contains("retrying…"), "{screen}");
+        assert_eq!(fg_of(buffer, "refresh-failing ", "retrying…"), Color::Reset);
+        assert!(squeeze(&screen).contains("· retrying now"), "{screen}");
+    }
+    // Half a minute late: overdue, as a warning.
+    app.profiles = vec![failing_retry(NOW - words::DUE_GRACE - 10)];
+    let (terminal, _) = render_at(&app, 132, 30);
+    let buffer = terminal.backend().buffer();
+    assert!(text(buffer).contains("retry overdue by 40s"));
+    assert_eq!(fg_of(buffer, "refresh-failing ", "retry overdue"), Color::Yellow);
+    // Genuinely late: overdue, in red.
+    app.profiles = vec![failing_retry(NOW - 90)];
+    let (terminal, _) = render(&app);
+    let buffer = terminal.backend().buffer();
+    assert_eq!(fg_of(buffer, "refresh-failing ", "overdue 1m"), Color::Red);
+    assert!(squeeze(&text(buffer)).contains("next attempt overdue by 1m 30s"));
+    assert_eq!(fg_of(buffer, "", "attempt overdue by 1m 30s"), Color::Red);
+}
+
+#[test]
+fn a_queued_refresh_of_an_expired_token_is_in_progress_not_alarming() {
+    let mut app = fixtures::connected_app();
+    app.profiles = vec![
+        pdauth_common::ProfileStatus {
+            name: "queued".into(),
+            reason: Some("a refresh is queued".into()),
+            expires_at: Some(NOW - 30),
+            next_refresh_at: Some(NOW - 30),
+            ..fixtures::profile(TokenState::Refreshing)
+        },
+        fixtures::profile(TokenState::Valid),
+    ];
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("tokens_refresh_queued", terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let screen = text(buffer);
+    assert!(!screen.contains("attention"), "not a problem: {screen}");
+    let row = screen.lines().find(|l| l.contains("queued ")).unwrap();
+    assert!(row.contains("refreshing") && row.contains("now"), "{row}");
+    assert_eq!(fg_of(buffer, "queued ", "refreshing"), Color::Yellow);
+    assert_eq!(fg_of(buffer, "queued ", "30s ago"), Color::Yellow);
+    for colour in colours_of_line(buffer, "queued ") {
+        assert!(!matches!(colour, Color::Red | Color::LightRed), "{colour:?} in {row}");
+    }
+    let squeezed = squeeze(&screen);
+    assert!(squeezed.contains("State refreshing: a refresh is queued"), "{screen}");
+    assert!(squeezed.contains("Refresh in progress"), "{screen}");
+    assert_eq!(fg_of(buffer, "Token", "expired 30s ago"), Color::Yellow);
+}
+
+fn pending_over_expired() -> pdauth_common::ProfileStatus {
+    pdauth_common::ProfileStatus {
+        name: "relogin".into(),
+        state: TokenState::LoginPending,
+        login: Some(fixtures::login_info("relogin")),
+        obtained_at: Some(NOW - 4_200),
+        expires_at: Some(NOW - 600),
+        has_refresh_token: true,
+        next_refresh_at: None,
+        last_refresh: Some(pdauth_common::RefreshResult {
+            at: NOW - 900,
+            ok: false,
+            message: "identity.pagerduty.com unreachable".into(),
+        }),
+        ..fixtures::profile(TokenState::Valid)
+    }
+}
+
+#[test]
+fn a_pending_login_shows_the_state_of_the_token_it_replaces() {
+    let mut app = fixtures::connected_app();
+    app.profiles = vec![pending_over_expired(), fixtures::profile(TokenState::Valid)];
+    let (terminal, _) = render(&app);
+    insta::assert_snapshot!("tokens_login_pending_over_expired", terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let screen = text(buffer);
+    let row = screen.lines().find(|l| l.contains("relogin ")).unwrap();
+    assert!(row.contains("login · expired"), "{row}");
+    assert_eq!(fg_of(buffer, "relogin ", "login ·"), Color::Cyan);
+    assert_eq!(fg_of(buffer, "relogin ", "expired"), Color::Red);
+    assert!(screen.contains("1 needs attention"), "{screen}");
+    let squeezed = squeeze(&screen);
+    assert!(squeezed.contains("State login pending · expired"), "{screen}");
+    assert!(squeezed.contains("Token expired 10m ago"), "{screen}");
+    assert!(
+        squeezed.contains("Refresh overdue") || squeezed.contains("Refresh not planned"),
+        "{screen}"
+    );
+    assert!(squeezed.contains("Login pending in a browser"), "{screen}");
+
+    let (terminal, _) = render_at(&app, 132, 30);
+    let screen = text(terminal.backend().buffer());
+    let row = screen.lines().find(|l| l.contains("relogin ")).unwrap();
+    assert!(row.contains("login pending · expired"), "{row}");
+
+    // Over a token still good: said too, and not a problem.
+    app.profiles[0].expires_at = Some(NOW + 1_800);
+    app.profiles[0].last_refresh = None;
+    let (terminal, _) = render_at(&app, 132, 30);
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains("login pending · valid"), "{screen}");
+    assert!(!screen.contains("attention"), "{screen}");
 }

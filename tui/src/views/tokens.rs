@@ -1,9 +1,10 @@
 //! The Tokens screen: a warning when tokens cannot be stored, one row per
 //! profile (state in colour and words, a marker when scopes are missing,
 //! account, user, scopes with missing ones flagged, ticking expiry and next
-//! refresh when there is room), the filter, a position indicator when the list
-//! does not fit, and the whole health of the selected profile below. Reads
-//! the state only.
+//! refresh, in narrow forms when the window is narrow), the filter, the order
+//! and how many profiles need attention in the title, a position indicator
+//! when the list does not fit, and the whole health of the selected profile
+//! below. Reads the state only.
 
 use pdauth_common::{ProfileStatus, StorageInfo, TokenState};
 use ratatui::Frame;
@@ -36,7 +37,7 @@ pub(super) enum Column {
 }
 
 impl Column {
-    fn title(self) -> &'static str {
+    fn title(self, short: bool) -> &'static str {
         match self {
             Column::Profile => "PROFILE",
             Column::State => "STATE",
@@ -44,6 +45,7 @@ impl Column {
             Column::User => "USER",
             Column::Scopes => "SCOPES",
             Column::Expires => "EXPIRES",
+            Column::Refresh if short => "REFRESH",
             Column::Refresh => "NEXT REFRESH",
         }
     }
@@ -52,17 +54,20 @@ impl Column {
     fn bounds(self) -> (u16, u16) {
         match self {
             Column::Profile => (8, 32),
-            Column::State | Column::Expires | Column::Refresh => (5, 20),
-            Column::Account => (6, 18),
+            Column::State => (5, 32),
+            Column::Expires | Column::Refresh => (5, 20),
+            Column::Account => (7, 18),
             Column::User => (6, 22),
             Column::Scopes => (6, 30),
         }
     }
 
-    fn text(self, p: &ProfileStatus, now: i64) -> String {
+    /// The cell's text; `short` is the narrow form of the state, expiry and
+    /// next refresh.
+    fn text(self, p: &ProfileStatus, now: i64, short: bool) -> String {
         match self {
             Column::Profile => p.name.clone(),
-            Column::State => health::state_span(p).content.into_owned(),
+            Column::State => health::state_line(p, now, short).to_string(),
             Column::Account => p
                 .account
                 .as_ref()
@@ -82,36 +87,46 @@ impl Column {
                     parts.join(" ")
                 }
             }
-            Column::Expires => match p.state {
-                TokenState::LoggedOut => "-".to_string(),
-                _ => clock::expires_in(p.expires_at, now),
+            Column::Expires => match (p.state, p.expires_at) {
+                (TokenState::LoggedOut, _) => "-".to_string(),
+                (_, Some(at)) if short && at <= now => format!("{} ago", clock::coarse(now - at)),
+                (_, at) => clock::expires_in(at, now),
             },
-            Column::Refresh => words::next_refresh(p, now),
+            Column::Refresh => words::next_refresh(p, now, short),
         }
     }
 }
 
-/// The columns shown in `inner` columns of width, and their widths. The next
-/// refresh is shown only when everything fits at its natural width; account
-/// and user go only when even their narrowest does not fit. Spare width goes
-/// to the profile name first.
-pub(super) fn layout(inner: u16, profiles: &[&ProfileStatus], now: i64) -> Vec<(Column, u16)> {
-    let natural = |c: Column| {
+/// The columns of the table, their widths, and whether the narrow forms of
+/// the state, expiry and next refresh are used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Columns {
+    pub widths: Vec<(Column, u16)>,
+    pub short: bool,
+}
+
+/// The columns shown in `inner` columns of width, and their widths. Every
+/// column at its natural width when that fits; otherwise the narrow forms,
+/// then without the account, then without the user, and only then without
+/// the next refresh. The profile name is never cut while a sparer set keeps
+/// it whole. Spare width goes to the profile name first.
+pub(super) fn layout(inner: u16, profiles: &[&ProfileStatus], now: i64) -> Columns {
+    let natural = |c: Column, short: bool| {
         let content = profiles
             .iter()
-            .map(|p| fit(&c.text(p, now), 200).chars().count())
+            .map(|p| fit(&c.text(p, now, short), 200).chars().count())
             .max()
             .unwrap_or(0)
-            .max(c.title().chars().count());
+            .max(c.title(short).chars().count());
         u16::try_from(content).unwrap_or(u16::MAX)
     };
-    let clamp = |c: Column| {
+    let clamp = |c: Column, short: bool| {
         let (min, max) = c.bounds();
-        natural(c).clamp(min, max)
+        natural(c, short).clamp(min, max)
     };
     let room = |cols: &[Column]| inner.saturating_sub(2 + u16::try_from(cols.len()).unwrap_or(0).saturating_sub(1));
     let fixed = |c: Column| matches!(c, Column::State | Column::Expires | Column::Refresh);
-    let min_of = |c: Column| if fixed(c) { clamp(c) } else { c.bounds().0 };
+    let min_of = |c: Column, short: bool| if fixed(c) { clamp(c, short) } else { c.bounds().0 };
 
     let all = [
         Column::Profile,
@@ -125,32 +140,36 @@ pub(super) fn layout(inner: u16, profiles: &[&ProfileStatus], now: i64) -> Vec<(
     // Candidate column sets, richest first: the first that keeps every column
     // at least at its narrowest and the profile name whole (up to its
     // maximum) wins; otherwise the sparest.
-    let candidates: [&[Column]; 4] = [
-        &[],
-        &[Column::Refresh],
-        &[Column::Refresh, Column::Account],
-        &[Column::Refresh, Column::Account, Column::User],
+    let candidates: [(&[Column], bool); 5] = [
+        (&[], false),
+        (&[], true),
+        (&[Column::Account], true),
+        (&[Column::Account, Column::User], true),
+        (&[Column::Account, Column::User, Column::Refresh], true),
     ];
-    let mut chosen = Vec::new();
-    for (i, without) in candidates.iter().enumerate() {
+    let mut chosen = Columns {
+        widths: Vec::new(),
+        short: true,
+    };
+    for (i, (without, short)) in candidates.iter().copied().enumerate() {
         let cols: Vec<Column> = all.iter().copied().filter(|c| !without.contains(c)).collect();
         let avail = room(&cols);
-        // The next refresh only joins when everything fits at its natural width.
-        let fits = if i == 0 {
-            cols.iter().map(|c| clamp(*c)).sum::<u16>() <= avail
+        // The long forms only when everything fits at its natural width.
+        let fits = if short {
+            cols.iter().map(|c| min_of(*c, short)).sum::<u16>() <= avail
         } else {
-            cols.iter().map(|c| min_of(*c)).sum::<u16>() <= avail
+            cols.iter().map(|c| clamp(*c, short)).sum::<u16>() <= avail
         };
         if !fits && i + 1 < candidates.len() {
             continue;
         }
-        let widths = fit_widths(&cols, avail, &clamp, &natural);
+        let widths = fit_widths(&cols, avail, &|c| clamp(c, short), &|c| natural(c, short));
         let profile = widths
             .iter()
             .find(|(c, _)| *c == Column::Profile)
             .map_or(0, |(_, w)| *w);
-        chosen = widths;
-        if profile >= clamp(Column::Profile) {
+        chosen = Columns { widths, short };
+        if profile >= clamp(Column::Profile, short) {
             break;
         }
     }
@@ -233,6 +252,22 @@ fn table_block(app: &App, position: Option<String>) -> Block<'static> {
             theme::key(),
         ));
     }
+    if !app.profiles.is_empty() {
+        title.push(Span::styled(format!("· sorted by {} ", app.sort.label()), theme::dim()));
+        title.push(Span::styled("(s) ", theme::key()));
+    }
+    let (all, shown) = app.attention();
+    if all > 0 {
+        let verb = if all == 1 { "needs" } else { "need" };
+        let hidden = if shown < all {
+            format!(", {} filtered out", all - shown)
+        } else {
+            String::new()
+        };
+        title.push(Span::styled("· ", theme::dim()));
+        title.push(Span::styled(format!("{all} {verb} attention{hidden} "), theme::error()));
+        title.push(Span::styled("(n) ", theme::key()));
+    }
     let mut block = Block::new().borders(Borders::ALL).title(Line::from(title));
     if let Some(position) = position {
         block = block.title_bottom(Line::from(Span::styled(position, theme::dim())).right_aligned());
@@ -255,10 +290,15 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App, now: i64) {
         return;
     }
     let columns = layout(area.width.saturating_sub(2), &visible, now);
-    let header =
-        Row::new(columns.iter().map(|(c, w)| Cell::from(fit(c.title(), usize::from(*w))))).style(theme::table_header());
+    let header = Row::new(
+        columns
+            .widths
+            .iter()
+            .map(|(c, w)| Cell::from(fit(c.title(columns.short), usize::from(*w)))),
+    )
+    .style(theme::table_header());
     let rows = visible.iter().map(|p| row(p, &columns, now));
-    let table = Table::new(rows, columns.iter().map(|(_, w)| Constraint::Length(*w)))
+    let table = Table::new(rows, columns.widths.iter().map(|(_, w)| Constraint::Length(*w)))
         .header(header)
         .block(block)
         .column_spacing(1)
@@ -269,26 +309,25 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App, now: i64) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn row<'a>(p: &ProfileStatus, columns: &[(Column, u16)], now: i64) -> Row<'a> {
-    let cells = columns.iter().map(|(c, w)| {
+fn row<'a>(p: &ProfileStatus, columns: &Columns, now: i64) -> Row<'a> {
+    let short = columns.short;
+    let cells = columns.widths.iter().map(|(c, w)| {
         let width = usize::from(*w);
         match c {
-            Column::State => {
-                let span = health::state_span(p);
-                Cell::from(Span::styled(fit(&span.content, width), span.style))
-            }
+            Column::State => Cell::from(health::fit_line(health::state_line(p, now, short), width)),
             Column::Scopes => Cell::from(scopes_line(p, width)),
             Column::Expires => {
                 let style = match p.expires_at {
-                    Some(at) if at <= now && p.state != TokenState::LoggedOut => theme::state(TokenState::Expired),
+                    Some(at) if at <= now && p.state != TokenState::LoggedOut => health::expired_style(p),
                     _ => Style::new(),
                 };
-                Cell::from(Span::styled(fit(&c.text(p, now), width), style))
+                Cell::from(Span::styled(fit(&c.text(p, now, short), width), style))
             }
-            Column::Refresh if p.retry.is_some() => {
-                Cell::from(Span::styled(fit(&c.text(p, now), width), theme::error()))
+            Column::Refresh => {
+                let style = health::due_style(words::refresh_due(p, now));
+                Cell::from(Span::styled(fit(&c.text(p, now, short), width), style))
             }
-            other => Cell::from(fit(&other.text(p, now), width)),
+            other => Cell::from(fit(&other.text(p, now, short), width)),
         }
     });
     Row::new(cells.collect::<Vec<_>>())

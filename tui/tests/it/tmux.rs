@@ -200,10 +200,32 @@ fn tokens_screen_keys_help_and_quit() {
     assert!(screen.contains("connected to pdauthd 0.1.0-fake"), "{screen}");
     assert!(screen.contains("needs login"), "{screen}");
     assert!(screen.contains("Ada Lovelace"), "{screen}");
-    assert!(selected_line(&screen).is_some_and(|l| l.contains("work")), "{screen}");
+    assert!(screen.contains("sorted by name (s)"), "{screen}");
+    assert!(screen.contains("1 needs attention (n)"), "{screen}");
+    assert!(screen.contains("NEXT REFRESH"), "{screen}");
+    assert!(
+        selected_line(&screen).is_some_and(|l| l.contains("sandbox")),
+        "by name: {screen}"
+    );
 
     tmux.keys(&["j"]);
     tmux.wait_for("the cursor on staging", |s| {
+        selected_line(s).is_some_and(|l| l.contains("staging"))
+    });
+
+    tmux.keys(&["G", "s"]);
+    let severity = tmux.wait_for("the list by severity", |s| s.contains("sorted by severity (s)"));
+    let rows: Vec<&str> = severity
+        .lines()
+        .filter(|l| ["work", "staging", "sandbox"].iter().any(|n| l.contains(n)))
+        .collect();
+    assert!(rows[0].contains("staging") && rows[2].contains("sandbox"), "{severity}");
+    assert!(
+        selected_line(&severity).is_some_and(|l| l.contains("work")),
+        "the cursor stayed: {severity}"
+    );
+    tmux.keys(&["n"]);
+    tmux.wait_for("the cursor on the profile needing attention", |s| {
         selected_line(s).is_some_and(|l| l.contains("staging"))
     });
 
@@ -312,7 +334,8 @@ fn revoke_asks_then_reports() {
     let daemon = rt.block_on(FakeDaemon::start());
     let tmux = Tmux::start(&daemon.socket);
     tmux.wait_for("the Tokens screen", |s| s.contains("work"));
-    tmux.keys(&["x"]);
+    // work is last by name.
+    tmux.keys(&["G", "x"]);
     let ask = tmux.wait_for("the confirmation", |s| s.contains("Revoke work?"));
     assert!(ask.contains("deletes the tokens from this machine"), "{ask}");
     assert!(!daemon.seen().iter().any(|r| matches!(r, Request::Revoke { .. })));
@@ -501,7 +524,8 @@ fn detail_pane_refresh_filter_and_audit_screen() {
     let tmux = Tmux::start(&daemon.socket);
     tmux.wait_for("the Tokens screen", |s| s.contains("Tokens") && s.contains("work"));
 
-    tmux.keys(&["Enter"]);
+    // work is last by name.
+    tmux.keys(&["G", "Enter"]);
     let detail = tmux.wait_for("the detail pane with its timeline", |s| {
         s.contains("Timeline") && s.contains("token handed out")
     });
