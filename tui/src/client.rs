@@ -36,6 +36,15 @@ type Transport = Framed<Stream, JsonLineCodec<ServerFrame, ClientFrame>>;
 pub enum ClientError {
     #[error("pdauthd is not running (socket {}): start it with `pdauthd` or `systemctl --user start pdauthd`", .socket.display())]
     NotRunning { socket: PathBuf },
+    /// The socket file is there but nobody accepts on it, or the daemon
+    /// hung up before the handshake: it is draining on its way out, or it
+    /// died without removing its socket.
+    #[error(
+        "pdauthd is stopping or not running (socket {} is there but refuses connections): \
+         unless it is being stopped, start it with `pdauthd` or `systemctl --user start pdauthd`",
+        .socket.display()
+    )]
+    Stopping { socket: PathBuf },
     #[error("cannot connect to pdauthd at {}: {message}", .socket.display())]
     Unreachable { socket: PathBuf, message: String },
     /// Whatever answers at the socket runs as another user: it may be
@@ -82,6 +91,7 @@ impl ClientError {
             ClientError::Daemon(wire) => exit::for_wire(wire.code),
             ClientError::Unexpected(_) => exit::FAILURE,
             ClientError::NotRunning { .. }
+            | ClientError::Stopping { .. }
             | ClientError::Unreachable { .. }
             | ClientError::UntrustedPeer { .. }
             | ClientError::UnsafeSocketDir { .. }
@@ -190,8 +200,12 @@ impl Connection {
             client: client.to_string(),
         };
         let first = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
-            transport.send(hello).await.map_err(ClientError::from_codec)?;
-            transport.next().await.transpose().map_err(ClientError::from_codec)
+            transport.send(hello).await.map_err(|e| handshake_error(socket, e))?;
+            transport
+                .next()
+                .await
+                .transpose()
+                .map_err(|e| handshake_error(socket, e))
         })
         .await
         .map_err(|_| ClientError::HandshakeTimeout)??;
@@ -213,7 +227,12 @@ impl Connection {
             }
             Some(ServerFrame::Error { error }) => return Err(ClientError::daemon(error)),
             Some(other) => return Err(ClientError::Unexpected(frame_kind(&other).to_string())),
-            None => return Err(ClientError::Disconnected),
+            // Hung up before saying anything: a daemon on its way out.
+            None => {
+                return Err(ClientError::Stopping {
+                    socket: socket.to_path_buf(),
+                });
+            }
         };
 
         let (tx, outgoing) = mpsc::channel(64);
@@ -340,13 +359,42 @@ fn check_peer(socket: &Path, stream: &Stream) -> Result<(), ClientError> {
 
 fn connect_error(socket: &Path, err: io::Error) -> ClientError {
     match err.kind() {
-        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => ClientError::NotRunning {
+        io::ErrorKind::NotFound => ClientError::NotRunning {
+            socket: socket.to_path_buf(),
+        },
+        // The socket file outlives the listener while pdauthd drains.
+        io::ErrorKind::ConnectionRefused if std::fs::symlink_metadata(socket).is_ok() => ClientError::Stopping {
+            socket: socket.to_path_buf(),
+        },
+        io::ErrorKind::ConnectionRefused => ClientError::NotRunning {
             socket: socket.to_path_buf(),
         },
         _ => ClientError::Unreachable {
             socket: socket.to_path_buf(),
             message: err.to_string(),
         },
+    }
+}
+
+/// A failure while exchanging `Hello` and `Welcome`: the daemon cutting the
+/// connection short is a daemon on its way out; anything else is reported
+/// as it is.
+fn handshake_error(socket: &Path, err: CodecError) -> ClientError {
+    match err {
+        CodecError::Truncated => ClientError::Stopping {
+            socket: socket.to_path_buf(),
+        },
+        CodecError::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            ClientError::Stopping {
+                socket: socket.to_path_buf(),
+            }
+        }
+        other => ClientError::from_codec(other),
     }
 }
 

@@ -4,10 +4,10 @@
 //! | code | meaning |
 //! | --- | --- |
 //! | 0 | success; also `login` when PagerDuty granted fewer scopes than requested (a warning names them) |
-//! | 1 | any other failure; `revoke` whose outcome is `not_confirmed` (deleted here, PagerDuty did not confirm); `refresh` that failed for another reason than a needed login |
+//! | 1 | any other failure; `revoke` whose outcome is `not_confirmed` (deleted here, PagerDuty did not confirm); `refresh` that failed for another reason than a needed login; `token` when the token expired while the identity server is failing (daemon code `upstream`: the message says when the next attempt is, and a login would not help) or when the identity server rejects the OAuth client (`config`: fix pdauthd's configuration); the daemon's message is printed as it is |
 //! | 2 | bad command line |
-//! | 3 | `pdauthd` not running, unreachable, of another protocol, or untrusted (another user's process, or a socket directory others can write) |
-//! | 4 | the profile needs a login (`token`, `refresh`) |
+//! | 3 | `pdauthd` not running, stopping (its socket is still there but refuses connections, or it hung up before the handshake), unreachable, of another protocol, or untrusted (another user's process, or a socket directory others can write) |
+//! | 4 | the profile needs a login (`token`, `refresh`; daemon code `needs_login`): the message says to run `pdauth login PROFILE` |
 //! | 5 | unknown profile |
 //! | 6 | PagerDuty's rate limit is in force |
 //! | 7 | a login failed, was denied, cancelled (Ctrl-C, SIGTERM, SIGHUP) or timed out |
@@ -106,6 +106,10 @@ mod tests {
         assert_eq!(for_wire(ErrorCode::RateLimited), 6);
         assert_eq!(for_wire(ErrorCode::ProtocolMismatch), 3);
         assert_eq!(for_wire(ErrorCode::Internal), 1);
+        // An identity-server outage and a rejected client are not fixed by
+        // logging in.
+        assert_eq!(for_wire(ErrorCode::Upstream), FAILURE);
+        assert_eq!(for_wire(ErrorCode::Config), FAILURE);
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub enum Command {
         json: bool,
     },
     /// Print a profile's access token (alone, on stdout).
+    ///
+    /// Exits 4 when the profile needs a login, 5 for an unknown profile, 3
+    /// when pdauthd cannot be reached, and 1 otherwise, e.g. when the token
+    /// expired while the identity server is failing (the message says when
+    /// pdauthd tries again) or the identity server rejects the OAuth client.
     Token {
         /// The profile name.
         profile: String,

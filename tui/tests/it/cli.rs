@@ -1,11 +1,12 @@
 //! The real `pdauth` binary's subcommands against the fake daemon: what goes
 //! to stdout, what to stderr, and the exit codes.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use pdauth_common::{Request, RevokeOutcome};
+use pdauth_common::{ErrorCode, Request, RevokeOutcome, WireError};
 use tokio::process::Command;
 
 use crate::fake::{self, FakeDaemon, LoginScript, State, TOKEN};
@@ -122,6 +123,29 @@ async fn token_failures_have_their_exit_codes() {
 }
 
 #[tokio::test]
+async fn token_during_an_outage_or_with_a_rejected_client_exits_1_with_the_daemons_message() {
+    let outage = "the access token of work expired and identity.pagerduty.com is failing (HTTP 503); \
+                  pdauthd tries again in 40s";
+    let rejected = "identity.pagerduty.com rejected the OAuth client of staging (invalid_client): \
+                    check client_id and client_secret_file in pdauthd's config";
+    let daemon = FakeDaemon::start_with(State {
+        token_errors: HashMap::from([
+            ("work".to_string(), WireError::new(ErrorCode::Upstream, outage)),
+            ("staging".to_string(), WireError::new(ErrorCode::Config, rejected)),
+        ]),
+        ..State::default()
+    })
+    .await;
+    for (profile, message) in [("work", outage), ("staging", rejected)] {
+        let out = pdauth(&daemon.socket, &["token", profile]).await;
+        assert_eq!(out.code, 1, "{profile}: {out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+        assert_eq!(out.stderr, format!("pdauth: {message}\n"), "no login hint");
+        assert!(!out.stderr.contains("pdauth login"), "{}", out.stderr);
+    }
+}
+
+#[tokio::test]
 async fn missing_daemon_exits_3_with_the_hint() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("absent.sock");
@@ -130,6 +154,41 @@ async fn missing_daemon_exits_3_with_the_hint() {
         assert_eq!(out.code, 3, "{args:?}: {out:?}");
         assert!(out.stderr.contains("pdauthd is not running"), "{}", out.stderr);
         assert!(out.stderr.contains("systemctl --user start pdauthd"), "{}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn status_while_the_daemon_drains_says_it_is_stopping() {
+    let mut daemon = FakeDaemon::start().await;
+    daemon.drain().await;
+    assert!(daemon.socket.exists(), "the socket file outlives the listener");
+    let out = pdauth(&daemon.socket, &["status"]).await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(
+        out.stderr.contains("pdauthd is stopping or not running"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("pdauthd is not running"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn a_handshake_cut_short_says_the_daemon_is_stopping() {
+    let daemon = FakeDaemon::start_with(State {
+        hang_up_on_hello: true,
+        ..State::default()
+    })
+    .await;
+    for args in [&["status"][..], &["status", "--json"], &["token", "work"]] {
+        let out = pdauth(&daemon.socket, args).await;
+        assert_eq!(out.code, 3, "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains("pdauthd is stopping or not running"),
+            "{args:?}: {}",
+            out.stderr
+        );
         assert!(out.stdout.is_empty());
     }
 }

@@ -57,6 +57,11 @@ pub struct State {
     pub vanish_on: Option<&'static str>,
     /// Answer requests with this op only after the delay.
     pub slow: HashMap<&'static str, Duration>,
+    /// Close every connection right after its `Hello`, unanswered (a daemon
+    /// caught on its way out).
+    pub hang_up_on_hello: bool,
+    /// Answer `Token` for these profiles with this error.
+    pub token_errors: HashMap<String, WireError>,
     /// Every request received, in order.
     pub seen: Vec<Request>,
     pub connections: usize,
@@ -135,6 +140,8 @@ impl Default for State {
             protocol: PROTOCOL_VERSION,
             vanish_on: None,
             slow: HashMap::new(),
+            hang_up_on_hello: false,
+            token_errors: HashMap::new(),
             seen: Vec::new(),
             connections: 0,
         }
@@ -263,6 +270,17 @@ impl FakeDaemon {
         self.state.lock().unwrap().seen.clone()
     }
 
+    /// Stop listening and drop every connection but leave the socket file,
+    /// as pdauthd does while it drains on its way out.
+    pub async fn drain(&mut self) {
+        if let Some(acceptor) = self.acceptor.take() {
+            acceptor.abort();
+            // The listener is closed once the task is gone.
+            let _ = acceptor.await;
+        }
+        let _ = self.kill.send(());
+    }
+
     /// Stop listening, drop every connection and remove the socket.
     pub fn stop(&mut self) {
         if let Some(acceptor) = self.acceptor.take() {
@@ -312,6 +330,9 @@ async fn session(
     let Some(Ok(ClientFrame::Hello { protocol, .. })) = framed.next().await else {
         return;
     };
+    if state.lock().unwrap().hang_up_on_hello {
+        return;
+    }
     let ours = state.lock().unwrap().protocol;
     if protocol != ours {
         let error = WireError::new(
@@ -429,6 +450,9 @@ fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Send
             })
         }
         Request::Token { profile } if !known(&st, profile) => not_found(profile),
+        Request::Token { profile } if st.token_errors.contains_key(profile) => {
+            Reply::Error(st.token_errors[profile].clone())
+        }
         Request::Token { profile } => match st.tokens.get(profile).cloned() {
             Some(token) => {
                 record(&mut st, events, profile, "token_issued", Some(ACTOR), None);
