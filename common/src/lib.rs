@@ -3,6 +3,7 @@
 //! on, and where sockets and config files live. Holds no sockets, no runtime
 //! and no secrets.
 
+pub mod browse;
 pub mod codec;
 pub mod health;
 pub mod paths;

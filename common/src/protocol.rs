@@ -5,12 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::browse::{DetailPage, ListChange, ListPage, ListQuery, RateInfo, Resource};
 use crate::health::{AuditEntry, LoginInfo, ProfileStatus, RevokeOutcome, StorageInfo};
 
 /// Version of the frame format and request set. Client and daemon must agree.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// A frame sent by a client to the daemon.
+// Like server frames, client frames live only between a read and a dispatch.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
@@ -31,15 +34,25 @@ pub enum Request {
     /// Snapshot of every profile, then [`Event`]s until the connection closes.
     Subscribe,
     /// Start (or restart) an OAuth login for a profile.
-    Login { profile: String },
+    Login {
+        profile: String,
+    },
     /// Abandon a pending login.
-    CancelLogin { profile: String },
+    CancelLogin {
+        profile: String,
+    },
     /// The profile's current access token. Handed out to the owner only.
-    Token { profile: String },
+    Token {
+        profile: String,
+    },
     /// Revoke the profile's tokens at PagerDuty and delete them locally.
-    Revoke { profile: String },
+    Revoke {
+        profile: String,
+    },
     /// Refresh the profile's tokens now (single flight: joins one in progress).
-    Refresh { profile: String },
+    Refresh {
+        profile: String,
+    },
     /// The newest audit entries, newest first; all profiles when `profile`
     /// is absent.
     Audit {
@@ -48,13 +61,48 @@ pub enum Request {
         #[serde(default)]
         limit: Option<u32>,
     },
-    /// One `GET` against the profile's PagerDuty REST API. `path` is relative
-    /// to the API base (`/users/me`); the daemon adds the token.
+    /// One call to the profile's PagerDuty REST API. `path` is relative to
+    /// the API base (`/users/me`); the daemon adds the token. `GET` unless
+    /// `method` says otherwise; other methods need a write scope. With
+    /// `paginate`, a `GET` of a list follows every page (to PagerDuty's
+    /// offset cap) and answers one merged list.
     Api {
         profile: String,
         path: String,
         #[serde(default)]
         query: Vec<(String, String)>,
+        #[serde(default)]
+        method: Option<String>,
+        #[serde(default)]
+        body: Option<serde_json::Value>,
+        #[serde(default)]
+        paginate: bool,
+    },
+    /// A page (or every page up to a maximum) of a list, typed. Served from
+    /// the profile's cache when fresh; `fresh` insists on asking PagerDuty.
+    List {
+        profile: String,
+        query: ListQuery,
+        #[serde(default)]
+        fresh: bool,
+    },
+    /// One object with what its detail screen shows.
+    Get {
+        profile: String,
+        resource: Resource,
+        id: String,
+        #[serde(default)]
+        fresh: bool,
+    },
+    /// Like `List`, then [`Event::ListChanged`] on this connection whenever
+    /// the daemon's polling finds the list changed, until `Unwatch` or the
+    /// connection closes.
+    Watch {
+        profile: String,
+        query: ListQuery,
+    },
+    Unwatch {
+        watch: u64,
     },
 }
 
@@ -130,6 +178,26 @@ pub enum Response {
     Api {
         status: u16,
         body: serde_json::Value,
+        /// Pages fetched (with `paginate`).
+        #[serde(default)]
+        pages: u32,
+        /// `paginate` stopped at PagerDuty's 10,000 offset cap.
+        #[serde(default)]
+        truncated: bool,
+    },
+    List {
+        page: ListPage,
+    },
+    Detail {
+        page: DetailPage,
+    },
+    /// The watch is registered; events for it carry `watch`.
+    Watching {
+        watch: u64,
+        page: ListPage,
+    },
+    Unwatched {
+        watch: u64,
     },
 }
 
@@ -163,6 +231,22 @@ pub enum Event {
     /// A new audit entry was recorded.
     Audit {
         entry: AuditEntry,
+    },
+    /// A watched list changed (sent to the watching connection only).
+    ListChanged {
+        watch: u64,
+        change: ListChange,
+    },
+    /// Polling a watched list failed; the daemon keeps trying.
+    ListFailed {
+        watch: u64,
+        error: WireError,
+    },
+    /// A profile's requests are held by its rate budget (after a 429 or to
+    /// spread the last requests of a window).
+    Rate {
+        profile: String,
+        rate: RateInfo,
     },
 }
 

@@ -2,6 +2,10 @@
 //! public protocol: review it, and bump PROTOCOL_VERSION when old clients
 //! would misread the new shape.
 
+use pdauth_common::browse::{
+    Detail, DetailPage, FetchMeta, Filter, Incident, Items, ListChange, ListPage, ListQuery, Page, RateInfo, Ref,
+    Resource, Schedule, ScheduleEntry,
+};
 use pdauth_common::{
     Account, Actor, AuditEntry, ClientFrame, ErrorCode, Event, LoginInfo, PROTOCOL_VERSION, ProfileStatus,
     RefreshResult, Reply, Request, Response, RetryInfo, RevokeOutcome, ServerFrame, StorageInfo, TokenState,
@@ -86,6 +90,57 @@ fn login_info() -> LoginInfo {
     }
 }
 
+fn user_ref() -> Ref {
+    Ref {
+        id: "PUSER01".into(),
+        kind: "user_reference".into(),
+        summary: "Ada Lovelace".into(),
+        html_url: Some("https://acme.pagerduty.com/users/PUSER01".into()),
+    }
+}
+
+fn incident() -> Incident {
+    Incident {
+        id: "PINC001".into(),
+        number: 42,
+        title: "CPU high on db-1".into(),
+        status: "acknowledged".into(),
+        urgency: "high".into(),
+        priority: Some("P1".into()),
+        assignees: vec![user_ref()],
+        created_at: Some(1_780_000_000),
+        ..Default::default()
+    }
+}
+
+fn meta() -> FetchMeta {
+    FetchMeta {
+        fetched_at: 1_780_000_100,
+        stale: false,
+        requests: 1,
+        waited_ms: 0,
+        rate: RateInfo {
+            limit: Some(960),
+            remaining: Some(955),
+            reset_at: Some(1_780_000_140),
+            waiting_until: None,
+        },
+    }
+}
+
+fn open_incidents() -> ListQuery {
+    ListQuery {
+        resource: Resource::Incidents,
+        filter: Filter {
+            statuses: vec!["triggered".into(), "acknowledged".into()],
+            all_dates: true,
+            ..Default::default()
+        },
+        sort: Some("created_at:desc".into()),
+        page: Page::All { max: 10_000 },
+    }
+}
+
 #[test]
 fn client_frames() {
     let frames = [
@@ -145,7 +200,38 @@ fn client_frames() {
                 profile: "work".into(),
                 path: "/incidents".into(),
                 query: vec![("statuses[]".into(), "triggered".into())],
+                method: None,
+                body: None,
+                paginate: true,
             },
+        },
+        ClientFrame::Request {
+            id: 12,
+            request: Request::List {
+                profile: "work".into(),
+                query: open_incidents(),
+                fresh: false,
+            },
+        },
+        ClientFrame::Request {
+            id: 13,
+            request: Request::Get {
+                profile: "work".into(),
+                resource: Resource::Schedules,
+                id: "PSCHED1".into(),
+                fresh: true,
+            },
+        },
+        ClientFrame::Request {
+            id: 14,
+            request: Request::Watch {
+                profile: "work".into(),
+                query: ListQuery::new(Resource::Oncalls),
+            },
+        },
+        ClientFrame::Request {
+            id: 15,
+            request: Request::Unwatch { watch: 3 },
         },
     ];
     let text: Vec<String> = frames.iter().map(line).collect();
@@ -249,7 +335,80 @@ fn server_frames() {
             result: Reply::Ok(Response::Api {
                 status: 200,
                 body: serde_json::json!({"user": {"id": "PUSER01"}}),
+                pages: 1,
+                truncated: false,
             }),
+        },
+        ServerFrame::Reply {
+            id: 15,
+            result: Reply::Ok(Response::Watching {
+                watch: 3,
+                page: ListPage {
+                    items: Items::Incidents(vec![incident()]),
+                    offset: 0,
+                    more: false,
+                    total: Some(1),
+                    truncated: false,
+                    meta: meta(),
+                },
+            }),
+        },
+        ServerFrame::Reply {
+            id: 16,
+            result: Reply::Ok(Response::Detail {
+                page: DetailPage {
+                    detail: Detail::Schedule {
+                        schedule: Schedule {
+                            id: "PSCHED1".into(),
+                            name: "Primary".into(),
+                            time_zone: Some("Europe/Berlin".into()),
+                            ..Default::default()
+                        },
+                        since: 1_780_000_000,
+                        until: 1_780_604_800,
+                        entries: vec![
+                            ScheduleEntry {
+                                start: 1_780_000_000,
+                                end: 1_780_300_000,
+                                user: Some(user_ref()),
+                            },
+                            ScheduleEntry {
+                                start: 1_780_300_000,
+                                end: 1_780_604_800,
+                                user: None,
+                            },
+                        ],
+                        coverage_percent: Some(49.6),
+                    },
+                    meta: meta(),
+                },
+            }),
+        },
+        ServerFrame::Event {
+            event: Event::ListChanged {
+                watch: 3,
+                change: ListChange {
+                    added: Items::Incidents(vec![]),
+                    updated: Items::Incidents(vec![incident()]),
+                    removed: vec!["PINC002".into()],
+                    more: false,
+                    total: None,
+                    truncated: false,
+                    meta: meta(),
+                },
+            },
+        },
+        ServerFrame::Event {
+            event: Event::ListFailed {
+                watch: 3,
+                error: WireError::new(ErrorCode::NeedsLogin, "profile work needs a new login"),
+            },
+        },
+        ServerFrame::Event {
+            event: Event::Rate {
+                profile: "work".into(),
+                rate: meta().rate,
+            },
         },
         ServerFrame::Event {
             event: Event::Audit { entry: audit_entry() },

@@ -302,6 +302,9 @@ async fn remote_revocation_is_noticed_at_the_next_use() {
             profile: "work".into(),
             path: "/users/me".into(),
             query: vec![],
+            method: None,
+            body: None,
+            paginate: false,
         })
         .await;
     match reply {
@@ -339,10 +342,13 @@ async fn a_401_mid_use_refreshes_once_and_retries() {
             profile: "work".into(),
             path: "/users/me".into(),
             query: vec![],
+            method: None,
+            body: None,
+            paginate: false,
         })
         .await;
     match reply {
-        Reply::Ok(Response::Api { status, body }) => {
+        Reply::Ok(Response::Api { status, body, .. }) => {
             assert_eq!(status, 200);
             assert!(body["user"]["id"].is_string(), "{body}");
         }

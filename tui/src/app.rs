@@ -600,6 +600,8 @@ impl App {
     fn on_event(&mut self, event: Event) {
         match event {
             Event::Health { status } => self.upsert(status),
+            // Browsing is not wired into this UI yet.
+            Event::ListChanged { .. } | Event::ListFailed { .. } | Event::Rate { .. } => {}
             Event::Resync { profiles } => self.replace_profiles(profiles),
             Event::Audit { entry } => {
                 if let Some(d) = self.detail.as_mut().filter(|d| d.profile == entry.profile) {
@@ -729,6 +731,10 @@ fn request_name(request: &Request) -> &'static str {
         Request::Refresh { .. } => "refresh",
         Request::Audit { .. } => "audit",
         Request::Api { .. } => "api",
+        Request::List { .. } => "list",
+        Request::Get { .. } => "get",
+        Request::Watch { .. } => "watch",
+        Request::Unwatch { .. } => "unwatch",
     }
 }
 

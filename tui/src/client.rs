@@ -295,6 +295,10 @@ pub fn unexpected(response: &Response) -> ClientError {
         Response::Refreshed { .. } => "refreshed",
         Response::Audit { .. } => "audit",
         Response::Api { .. } => "api",
+        Response::List { .. } => "list",
+        Response::Detail { .. } => "detail",
+        Response::Watching { .. } => "watching",
+        Response::Unwatched { .. } => "unwatched",
     };
     ClientError::Unexpected(format!("a `{kind}` reply"))
 }

@@ -55,6 +55,8 @@ impl From<crate::client::ClientError> for Failure {
 }
 
 /// What the reducer asks the runtime to do.
+// Effects live for one reducer step.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Send a request; its answer comes back as [`Msg::Replied`].

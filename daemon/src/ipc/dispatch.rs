@@ -42,10 +42,30 @@ pub async fn dispatch(service: &Arc<Service>, request: Request, actor: Option<Ac
             .audit_entries(profile, limit)
             .await
             .map(|entries| Response::Audit { entries }),
-        Request::Api { profile, path, query } => service
+        Request::Api {
+            profile,
+            path,
+            query,
+            method: None,
+            body: None,
+            paginate: false,
+        } => service
             .api_get(&profile, &path, &query, actor)
             .await
-            .map(|(status, body)| Response::Api { status, body }),
+            .map(|(status, body)| Response::Api {
+                status,
+                body,
+                pages: 1,
+                truncated: false,
+            }),
+        Request::Api { .. }
+        | Request::List { .. }
+        | Request::Get { .. }
+        | Request::Watch { .. }
+        | Request::Unwatch { .. } => Err(pdauth_common::WireError::new(
+            pdauth_common::ErrorCode::InvalidRequest,
+            "this pdauthd does not serve that request yet",
+        )),
     };
     match result {
         Ok(response) => Reply::Ok(response),

@@ -79,6 +79,10 @@ pub fn op(request: &Request) -> &'static str {
         Request::Refresh { .. } => "refresh",
         Request::Audit { .. } => "audit",
         Request::Api { .. } => "api",
+        Request::List { .. } => "list",
+        Request::Get { .. } => "get",
+        Request::Watch { .. } => "watch",
+        Request::Unwatch { .. } => "unwatch",
     }
 }
 
@@ -505,7 +509,11 @@ fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Send
                 .collect();
             Reply::Ok(Response::Audit { entries })
         }
-        Request::Api { .. } => Reply::Error(WireError::new(
+        Request::Api { .. }
+        | Request::List { .. }
+        | Request::Get { .. }
+        | Request::Watch { .. }
+        | Request::Unwatch { .. } => Reply::Error(WireError::new(
             ErrorCode::Upstream,
             "the fake daemon has no PagerDuty API",
         )),
