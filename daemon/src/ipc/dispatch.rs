@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use secrecy::ExposeSecret;
 
-use crate::service::Service;
+use crate::service::{ApiCall, Service};
 use pdauth_common::{Actor, Reply, Request, Response};
 
 /// Answer one request (not `Subscribe`, which the session handles).
@@ -46,23 +46,35 @@ pub async fn dispatch(service: &Arc<Service>, request: Request, actor: Option<Ac
             profile,
             path,
             query,
-            method: None,
-            body: None,
-            paginate: false,
-        } => service
-            .api_get(&profile, &path, &query, actor)
-            .await
-            .map(|(status, body)| Response::Api {
-                status,
+            method,
+            body,
+            paginate,
+        } => {
+            let call = ApiCall {
+                path,
+                query,
+                method,
                 body,
-                pages: 1,
-                truncated: false,
-            }),
-        Request::Api { .. }
-        | Request::List { .. }
-        | Request::Get { .. }
-        | Request::Watch { .. }
-        | Request::Unwatch { .. } => Err(pdauth_common::WireError::new(
+                paginate,
+            };
+            service.api_call(&profile, call, actor).await.map(|a| Response::Api {
+                status: a.status,
+                body: a.body,
+                pages: a.pages,
+                truncated: a.truncated,
+            })
+        }
+        Request::List { profile, query, .. } => service
+            .fetch_list(&profile, &query)
+            .await
+            .map(|page| Response::List { page }),
+        Request::Get {
+            profile, resource, id, ..
+        } => service
+            .fetch_detail(&profile, resource, &id)
+            .await
+            .map(|page| Response::Detail { page }),
+        Request::Watch { .. } | Request::Unwatch { .. } => Err(pdauth_common::WireError::new(
             pdauth_common::ErrorCode::InvalidRequest,
             "this pdauthd does not serve that request yet",
         )),

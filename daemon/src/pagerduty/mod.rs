@@ -1,7 +1,12 @@
 //! PagerDuty's REST API v2: building request URLs that can only point under
-//! the profile's API base, sending authenticated GETs with the version
+//! the profile's API base, sending authenticated requests with the version
 //! `Accept` header, and reading answers (status, rate-limit headers, JSON
-//! body) within a size cap. Knows nothing about storage or refresh.
+//! body) within a size cap. Knows nothing about storage or refresh; the
+//! rate budget and the typed models live in submodules.
+
+pub mod budget;
+pub mod models;
+pub mod params;
 
 use std::time::Duration;
 
@@ -84,10 +89,28 @@ pub struct ApiResponse {
 
 /// One authenticated GET.
 pub async fn get(http: &reqwest::Client, url: Url, token: &str) -> Result<ApiResponse, String> {
-    let resp = http
-        .get(url)
+    send(http, reqwest::Method::GET, url, token, None).await
+}
+
+/// One authenticated request; a body is sent as JSON.
+pub async fn send(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: Url,
+    token: &str,
+    body: Option<&Value>,
+) -> Result<ApiResponse, String> {
+    let mut request = http
+        .request(method, url)
         .header(reqwest::header::ACCEPT, ACCEPT_V2)
-        .bearer_auth(token)
+        .bearer_auth(token);
+    if let Some(body) = body {
+        let bytes = serde_json::to_vec(body).map_err(|e| format!("cannot encode the request body: {e}"))?;
+        request = request
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes);
+    }
+    let resp = request
         .send()
         .await
         .map_err(|e| format!("PagerDuty API: {}", describe_reqwest(&e)))?;

@@ -6,7 +6,10 @@
 
 mod api;
 mod audit;
+mod detail;
+mod fetch;
 mod login;
+mod pd;
 mod refresh;
 mod tokens;
 mod watch;
@@ -29,6 +32,7 @@ use crate::storage::Storage;
 use crate::store::KeyState;
 use pdauth_common::{ErrorCode, Event, ProfileStatus, StorageInfo, TokenState, WireError};
 
+pub use api::{ApiAnswer, ApiCall};
 pub use refresh::Trigger;
 pub use tokens::IssuedToken;
 
@@ -62,6 +66,8 @@ pub struct Service {
     /// connection pool and root store each, not one per profile).
     http_clients: Mutex<HashMap<Option<std::path::PathBuf>, reqwest::Client>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Each profile's PagerDuty rate budget, shared by all its requests.
+    budgets: Mutex<HashMap<String, Arc<crate::pagerduty::budget::RateBudget>>>,
     callbacks: CallbackServers,
     planner: Arc<Mutex<Planner>>,
     /// When each profile's health next changes by itself (expiring,
@@ -129,6 +135,7 @@ impl Service {
             clients: Mutex::new(HashMap::new()),
             http_clients: Mutex::new(HashMap::new()),
             locks: Mutex::new(HashMap::new()),
+            budgets: Mutex::new(HashMap::new()),
             callbacks: CallbackServers::default(),
             planner: Arc::new(Mutex::new(Planner::default())),
             boundaries: Mutex::new(Planner::default()),

@@ -1,0 +1,310 @@
+//! Typed details from PagerDuty: one object with what its screen shows
+//! next to it (an incident's timeline, notes and alerts; a service's open
+//! incidents; a user's and a policy's on-calls; a schedule's rendered week
+//! with its gaps and coverage; a team's members and services). The parts
+//! are fetched together, through the profile's rate budget.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::pd::Cost;
+use super::{Service, err};
+use crate::pagerduty::{models, params};
+use pdauth_common::browse::{Detail, DetailPage, Items, Resource, ScheduleEntry};
+use pdauth_common::{ErrorCode, WireError};
+
+/// How far ahead a schedule's rendering and a user's on-calls look.
+const AHEAD: i64 = 7 * 24 * 3600;
+/// Items of each part fetched at most.
+const PART_MAX: u32 = 100;
+
+type Query = Vec<(String, String)>;
+
+fn q(pairs: &[(&str, &str)]) -> Query {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn iso(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+}
+
+fn object<'a>(body: &'a Value, key: &str) -> &'a Value {
+    body.get(key).unwrap_or(&Value::Null)
+}
+
+impl Service {
+    /// One object with what its detail screen shows.
+    pub async fn fetch_detail(
+        self: &Arc<Self>,
+        profile: &str,
+        resource: Resource,
+        id: &str,
+    ) -> Result<DetailPage, WireError> {
+        params::check_id(id).map_err(|m| err(ErrorCode::InvalidRequest, m))?;
+        let mut cost = Cost::default();
+        let detail = match resource {
+            Resource::Oncalls => {
+                return Err(err(
+                    ErrorCode::InvalidRequest,
+                    "on-call entries have no detail; list them filtered instead",
+                ));
+            }
+            Resource::Incidents => self.incident_detail(profile, id, &mut cost).await?,
+            Resource::Services => {
+                let open = q(&[
+                    ("service_ids[]", id),
+                    ("statuses[]", "triggered"),
+                    ("statuses[]", "acknowledged"),
+                    ("date_range", "all"),
+                ]);
+                let path = format!("/services/{id}");
+                let (body, open) = self
+                    .with_part(profile, &path, &[], Resource::Incidents, &open, &mut cost)
+                    .await?;
+                let open_incidents = match open {
+                    Items::Incidents(v) => v,
+                    _ => Vec::new(),
+                };
+                Detail::Service {
+                    service: models::service(object(&body, "service")),
+                    open_incidents,
+                }
+            }
+            Resource::Users => {
+                let now = self.now();
+                let (since, until) = (iso(now), iso(now + AHEAD));
+                let oncalls = q(&[
+                    ("user_ids[]", id),
+                    ("since", &since),
+                    ("until", &until),
+                    ("earliest", "true"),
+                ]);
+                let path = format!("/users/{id}");
+                let include = q(&[("include[]", "contact_methods")]);
+                let (body, oncalls) = self
+                    .with_part(profile, &path, &include, Resource::Oncalls, &oncalls, &mut cost)
+                    .await?;
+                Detail::User {
+                    user: models::user(object(&body, "user")),
+                    oncalls: oncalls_of(oncalls),
+                }
+            }
+            Resource::Schedules => self.schedule_detail(profile, id, &mut cost).await?,
+            Resource::EscalationPolicies => {
+                let path = format!("/escalation_policies/{id}");
+                let oncalls = q(&[("escalation_policy_ids[]", id)]);
+                let (body, oncalls) = self
+                    .with_part(profile, &path, &[], Resource::Oncalls, &oncalls, &mut cost)
+                    .await?;
+                Detail::EscalationPolicy {
+                    policy: models::escalation_policy(object(&body, "escalation_policy")),
+                    oncalls: oncalls_of(oncalls),
+                }
+            }
+            Resource::Teams => self.team_detail(profile, id, &mut cost).await?,
+        };
+        Ok(DetailPage {
+            detail,
+            meta: self.fetch_meta(profile, cost),
+        })
+    }
+
+    /// An object and the first items of one related list, fetched together.
+    async fn with_part(
+        self: &Arc<Self>,
+        profile: &str,
+        path: &str,
+        query: &[(String, String)],
+        resource: Resource,
+        list_query: &[(String, String)],
+        cost: &mut Cost,
+    ) -> Result<(Value, Items), WireError> {
+        let (mut c1, mut c2) = (Cost::default(), Cost::default());
+        let (object, part) = tokio::join!(
+            self.pd_get(profile, path, query, &mut c1),
+            self.list_all(profile, resource, list_query, PART_MAX, &mut c2)
+        );
+        cost.add(c1);
+        cost.add(c2);
+        Ok((object?, part?.0))
+    }
+
+    async fn incident_detail(self: &Arc<Self>, profile: &str, id: &str, cost: &mut Cost) -> Result<Detail, WireError> {
+        let limit = PART_MAX.to_string();
+        let (incident_path, logs_path) = (format!("/incidents/{id}"), format!("/incidents/{id}/log_entries"));
+        let (notes_path, alerts_path) = (format!("/incidents/{id}/notes"), format!("/incidents/{id}/alerts"));
+        let logs_q = q(&[("is_overview", "true"), ("limit", &limit)]);
+        let alerts_q = q(&[("limit", &limit)]);
+        let mut costs = [Cost::default(); 4];
+        let [c1, c2, c3, c4] = &mut costs;
+        let (incident, logs, notes, alerts) = tokio::join!(
+            self.pd_get(profile, &incident_path, &[], c1),
+            self.pd_get(profile, &logs_path, &logs_q, c2),
+            self.pd_get(profile, &notes_path, &[], c3),
+            self.pd_get(profile, &alerts_path, &alerts_q, c4),
+        );
+        costs.iter().for_each(|c| cost.add(*c));
+        let incident = incident?;
+        Ok(Detail::Incident {
+            incident: models::incident(object(&incident, "incident")),
+            log_entries: models::list(&logs?, "log_entries", models::log_entry),
+            notes: models::list(&notes?, "notes", models::note),
+            alerts: models::list(&alerts?, "alerts", models::alert),
+        })
+    }
+
+    async fn schedule_detail(self: &Arc<Self>, profile: &str, id: &str, cost: &mut Cost) -> Result<Detail, WireError> {
+        let since = self.now();
+        let until = since + AHEAD;
+        let range = q(&[("since", &iso(since)), ("until", &iso(until))]);
+        let body = self.pd_get(profile, &format!("/schedules/{id}"), &range, cost).await?;
+        let schedule = object(&body, "schedule");
+        let rendered = object(object(schedule, "final_schedule"), "rendered_schedule_entries");
+        let parsed: Vec<ScheduleEntry> = rendered
+            .as_array()
+            .map(|v| v.iter().filter_map(models::schedule_entry).collect())
+            .unwrap_or_default();
+        let (entries, coverage) = tile(parsed, since, until);
+        Ok(Detail::Schedule {
+            schedule: models::schedule(schedule),
+            since,
+            until,
+            entries,
+            coverage_percent: Some(coverage),
+        })
+    }
+
+    async fn team_detail(self: &Arc<Self>, profile: &str, id: &str, cost: &mut Cost) -> Result<Detail, WireError> {
+        let team_path = format!("/teams/{id}");
+        let members_path = format!("/teams/{id}/members");
+        let limit = PART_MAX.to_string();
+        let members_q = q(&[("limit", &limit)]);
+        let services_q = q(&[("team_ids[]", id)]);
+        let mut costs = [Cost::default(); 3];
+        let [c1, c2, c3] = &mut costs;
+        let (team, members, services) = tokio::join!(
+            self.pd_get(profile, &team_path, &[], c1),
+            self.pd_get(profile, &members_path, &members_q, c2),
+            self.list_all(profile, Resource::Services, &services_q, PART_MAX, c3),
+        );
+        costs.iter().for_each(|c| cost.add(*c));
+        let members = members?;
+        let members = members
+            .get("members")
+            .and_then(Value::as_array)
+            .map(|v| v.iter().filter_map(models::member).collect())
+            .unwrap_or_default();
+        let services = match services?.0 {
+            Items::Services(v) => v,
+            _ => Vec::new(),
+        };
+        Ok(Detail::Team {
+            team: models::team(object(&team?, "team")),
+            members,
+            services,
+        })
+    }
+}
+
+fn oncalls_of(items: Items) -> Vec<pdauth_common::browse::OnCall> {
+    match items {
+        Items::Oncalls(v) => v,
+        _ => Vec::new(),
+    }
+}
+
+/// Entries clipped to `[since, until)`, sorted, with every hole between or
+/// around them filled by a gap (`user: None`); and the share of the range
+/// covered by a user, in percent.
+pub(crate) fn tile(mut entries: Vec<ScheduleEntry>, since: i64, until: i64) -> (Vec<ScheduleEntry>, f64) {
+    entries.sort_by_key(|e| (e.start, e.end));
+    let mut out: Vec<ScheduleEntry> = Vec::with_capacity(entries.len() + 2);
+    let mut at = since;
+    for e in entries {
+        let (start, end) = (e.start.max(at), e.end.min(until));
+        if end <= start {
+            continue;
+        }
+        if start > at {
+            out.push(ScheduleEntry {
+                start: at,
+                end: start,
+                user: None,
+            });
+        }
+        out.push(ScheduleEntry {
+            start,
+            end,
+            user: e.user,
+        });
+        at = end;
+    }
+    if at < until {
+        out.push(ScheduleEntry {
+            start: at,
+            end: until,
+            user: None,
+        });
+    }
+    let covered: i64 = out.iter().filter(|e| e.user.is_some()).map(|e| e.end - e.start).sum();
+    let span = (until - since).max(1);
+    (out, (covered as f64 * 100.0 / span as f64).clamp(0.0, 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pdauth_common::browse::Ref;
+
+    fn entry(start: i64, end: i64, user: Option<&str>) -> ScheduleEntry {
+        ScheduleEntry {
+            start,
+            end,
+            user: user.map(|id| Ref {
+                id: id.into(),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn holes_become_gaps_and_coverage_counts_users_only() {
+        let (tiles, cover) = tile(
+            vec![
+                entry(30, 50, Some("B")),
+                entry(0, 20, Some("A")),
+                entry(50, 60, None),
+                entry(-10, 5, Some("Z")),
+            ],
+            0,
+            100,
+        );
+        let shape: Vec<(i64, i64, Option<&str>)> = tiles
+            .iter()
+            .map(|e| (e.start, e.end, e.user.as_ref().map(|u| u.id.as_str())))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (0, 5, Some("Z")),
+                (5, 20, Some("A")),
+                (20, 30, None),
+                (30, 50, Some("B")),
+                (50, 60, None),
+                (60, 100, None)
+            ]
+        );
+        assert_eq!(cover, 40.0);
+        let (tiles, cover) = tile(Vec::new(), 0, 10);
+        assert_eq!(tiles.len(), 1);
+        assert_eq!(cover, 0.0);
+        assert_eq!(tile(vec![entry(0, 10, Some("A"))], 0, 10).1, 100.0);
+        assert_eq!(tile(vec![entry(5, 5, Some("A"))], 10, 10).0.len(), 0);
+    }
+}
