@@ -29,6 +29,8 @@ pub const RESET_CAP: Duration = Duration::from_secs(120);
 /// Margin added to a reported reset: the header counts whole seconds and
 /// the window may end a moment after the clock says.
 const RESET_MARGIN: Duration = Duration::from_millis(250);
+/// A reported reset this much later than the known one is a new window.
+const NEW_WINDOW_SLACK: Duration = Duration::from_secs(2);
 
 /// Announces that requests are being held, with the budget's snapshot.
 pub type OnHold = Arc<dyn Fn(RateInfo) + Send + Sync>;
@@ -246,18 +248,28 @@ fn observe(w: &mut Window, now: Instant, rate: &RateLimit) {
     }
     let Some(reported) = rate.remaining else { return };
     let reset_at = rate.reset.map(|r| now + r.min(RESET_CAP) + RESET_MARGIN);
-    let same_window = w.reset_at.is_some_and(|known| known > now);
-    w.remaining = Some(match (same_window, w.remaining) {
+    // Within one window the reported reset varies by the rounding (under
+    // 1.25 s); a later one means PagerDuty started a new window.
+    let new_window = match (w.reset_at, reset_at) {
+        (None, _) => true,
+        (Some(known), _) if known <= now => true,
+        (Some(known), Some(reported)) => reported > known + NEW_WINDOW_SLACK,
+        (Some(_), None) => false,
+    };
+    w.remaining = Some(match (new_window, w.remaining) {
         // Answers to requests sent earlier may arrive late: within one
         // window, the lower count (which includes requests since) wins.
-        (true, Some(known)) => known.min(reported),
+        (false, Some(known)) => known.min(reported),
         _ => reported,
     });
     if let Some(reset_at) = reset_at {
-        w.reset_at = Some(match (same_window, w.reset_at) {
-            (true, Some(known)) => known.max(reset_at),
+        w.reset_at = Some(match (new_window, w.reset_at) {
+            (false, Some(known)) => known.max(reset_at),
             _ => reset_at,
         });
+    }
+    if new_window {
+        w.next_slot = None;
     }
 }
 

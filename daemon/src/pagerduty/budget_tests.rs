@@ -172,3 +172,70 @@ async fn late_answers_do_not_raise_the_count_within_a_window() {
     b.record(200, &headers(100, 99, 60));
     assert_eq!(b.snapshot().remaining, Some(99));
 }
+
+/// A fixed one-minute window of `limit` requests, answered like the
+/// sandbox (and PagerDuty) do.
+struct Server {
+    limit: u32,
+    started: Option<Instant>,
+    used: u32,
+    refused: u32,
+}
+
+impl Server {
+    fn answer(&mut self, now: Instant) -> (u16, RateLimit) {
+        let window = Duration::from_secs(60);
+        if self.started.is_none_or(|s| now >= s + window) {
+            self.started = Some(now);
+            self.used = 0;
+        }
+        let allowed = self.used < self.limit;
+        if allowed {
+            self.used += 1;
+        } else {
+            self.refused += 1;
+        }
+        let left = (self.started.unwrap() + window).saturating_duration_since(now);
+        let reset = left.as_millis().div_ceil(1000).clamp(1, 60) as u64;
+        let rate = headers(self.limit, self.limit - self.used, reset);
+        (if allowed { 200 } else { 429 }, rate)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_clients_beyond_the_limit_are_spread_without_a_429() {
+    let (b, _) = budget();
+    let server = Arc::new(Mutex::new(Server {
+        limit: 960,
+        started: None,
+        used: 0,
+        refused: 0,
+    }));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (b, server) = (b.clone(), server.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut longest = Duration::ZERO;
+            for _ in 0..138 {
+                let asked = Instant::now();
+                let ticket = b.acquire().await;
+                longest = longest.max(Instant::now() - asked);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                let (status, rate) = server.lock().unwrap().answer(Instant::now());
+                b.record(status, &rate);
+                drop(ticket);
+            }
+            longest
+        }));
+    }
+    let mut longest = Duration::ZERO;
+    for t in tasks {
+        longest = longest.max(t.await.unwrap());
+    }
+    let took = Instant::now() - start;
+    assert_eq!(server.lock().unwrap().refused, 0);
+    assert!(took >= Duration::from_secs(60), "{took:?}");
+    assert!(took < Duration::from_secs(75), "{took:?}");
+    assert!(longest < Duration::from_secs(15), "one request waited {longest:?}");
+}
