@@ -5,6 +5,7 @@
 
 mod audit;
 mod detail;
+pub mod details;
 mod disconnected;
 mod health;
 mod help;
