@@ -11,6 +11,7 @@
 //! | 5 | unknown profile |
 //! | 6 | PagerDuty's rate limit is in force |
 //! | 7 | a login failed, was denied, cancelled (Ctrl-C, SIGTERM, SIGHUP) or timed out |
+//! | 8 | `api`: PagerDuty answered with an error status (its message is on stderr) |
 
 use pdauth_common::ErrorCode;
 use pdauth_common::sanitize;
@@ -31,6 +32,8 @@ pub const NOT_FOUND: u8 = 5;
 pub const RATE_LIMITED: u8 = 6;
 /// A login failed, was denied, was cancelled or timed out.
 pub const LOGIN_FAILED: u8 = 7;
+/// `pdauth api`: PagerDuty answered with an error status.
+pub const API_REFUSED: u8 = 8;
 
 /// The exit code for an error the daemon reported.
 pub fn for_wire(code: ErrorCode) -> u8 {

@@ -2,6 +2,7 @@
 //! scripting subcommands, the demo, or the terminal UI. Data goes to stdout,
 //! messages to stderr; exit codes come from [`crate::exit`].
 
+mod api;
 mod audit;
 mod login;
 mod refresh;
@@ -89,6 +90,22 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Call PagerDuty's REST API as a profile; prints PagerDuty's JSON.
+    ///
+    /// `pdauth api /incidents -q 'statuses[]=triggered'`, `pdauth api
+    /// /users --paginate`, `pdauth api --method POST /incidents --data
+    /// '{...}'`. The path is relative to the profile's API base; pdauthd adds
+    /// the token, refreshes it when PagerDuty rejects it, and keeps to the
+    /// rate limit.
+    ///
+    /// Exits 0 with PagerDuty's JSON on stdout; 8 when PagerDuty answered an
+    /// error status (its message on stderr, nothing on stdout); 2 for a bad
+    /// command line (an absolute URL, a body without a method, no
+    /// --profile while several profiles are set up); 4 when the profile
+    /// needs a login; 5 for an unknown profile; 6 when PagerDuty's rate
+    /// limit still holds after waiting; 1 otherwise (e.g. a write without a
+    /// write scope).
+    Api(api::ApiArgs),
     /// Try everything against a local PagerDuty sandbox, in a throw-away setup.
     Demo,
 }
@@ -126,6 +143,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Revoke { profile, yes }) => revoke::run(&socket, &profile, yes).await,
         Some(Command::Refresh { profile }) => refresh::run(&socket, &profile).await,
         Some(Command::Audit { profile, json, limit }) => audit::run(&socket, profile, json, limit).await,
+        Some(Command::Api(args)) => api::run(&socket, args).await,
         Some(Command::Demo) => demo::run().await,
     }
 }

@@ -1,0 +1,122 @@
+//! `pdauth api` end to end with the real binaries against the sandbox:
+//! PagerDuty's JSON on stdout, query parameters, a merged list, refusals on
+//! stderr with their exit codes, paths that would leave the API base, and
+//! writes that need an explicit method and a write scope.
+
+use pdauth_tests::rig::Rig;
+
+async fn logged_in(edit: impl FnOnce(String) -> String) -> Rig {
+    let r = Rig::build("work", &[], edit).await;
+    let mut c = r.client().await;
+    r.login(&mut c).await;
+    r
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_prints_pagerduty_json_and_refusals_on_stderr() {
+    let r = logged_in(|c| c).await;
+    let d = &r.daemon;
+
+    let me = d.pdauth(&["api", "/users/me"]).await;
+    assert_eq!(me.code, Some(0), "{}", me.stderr);
+    assert!(
+        me.json()["user"]["id"].as_str().is_some_and(|id| id.starts_with('P')),
+        "{}",
+        me.stdout
+    );
+
+    let page = d
+        .pdauth(&[
+            "api",
+            "--profile",
+            "work",
+            "/users",
+            "-q",
+            "limit=3",
+            "-q",
+            "total=true",
+        ])
+        .await;
+    assert_eq!(page.code, Some(0), "{}", page.stderr);
+    let page = page.json();
+    assert_eq!(page["users"].as_array().unwrap().len(), 3);
+    assert_eq!((page["more"].as_bool(), page["total"].as_u64()), (Some(true), Some(40)));
+
+    let filtered = d
+        .pdauth(&[
+            "api",
+            "/incidents",
+            "-q",
+            "statuses[]=triggered",
+            "-q",
+            "date_range=all",
+            "--paginate",
+        ])
+        .await;
+    assert_eq!(filtered.code, Some(0), "{}", filtered.stderr);
+    let incidents = filtered.json()["incidents"].as_array().unwrap().clone();
+    assert!(!incidents.is_empty() && incidents.iter().all(|i| i["status"] == "triggered"));
+
+    let all = d.pdauth(&["api", "GET", "/users", "--paginate"]).await;
+    assert_eq!(all.code, Some(0), "{}", all.stderr);
+    let all = all.json();
+    assert_eq!(all["users"].as_array().unwrap().len(), 40);
+    assert_eq!((all["more"].as_bool(), all["offset"].as_u64()), (Some(false), Some(0)));
+    assert!(!d.log_text().contains("pdus+_"), "no token in the daemon's log");
+
+    let missing = d.pdauth(&["api", "/users/PNOSUCH"]).await;
+    assert_eq!(missing.code, Some(8), "{missing:?}");
+    assert!(missing.stdout.is_empty());
+    assert!(
+        missing.stderr.contains("404") && missing.stderr.contains("Not Found"),
+        "{}",
+        missing.stderr
+    );
+
+    let before = r.sim.stats().await["api_requests"].as_u64().unwrap();
+    for bad in [
+        &["api", "https://api.pagerduty.com/users/me"][..],
+        &["api", "users/me"],
+        &["api", "/users/me?x=1"],
+        &["api", "/incidents", "--data", "{}"],
+        &["api", "/users", "-q", "limit"],
+        &["api", "PATCH", "/users", "--paginate"],
+    ] {
+        let out = d.pdauth(bad).await;
+        assert_eq!(out.code, Some(2), "{bad:?}: {out:?}");
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(
+        r.sim.stats().await["api_requests"].as_u64().unwrap(),
+        before,
+        "nothing was sent"
+    );
+    let unknown = d.pdauth(&["api", "--profile", "nope", "/users/me"]).await;
+    assert_eq!(unknown.code, Some(5), "{unknown:?}");
+
+    // A write goes out only as asked (the sandbox serves none: 405).
+    let post = d
+        .pdauth(&[
+            "api",
+            "--method",
+            "POST",
+            "/incidents",
+            "--data",
+            r#"{"incident":{"type":"incident","title":"x"}}"#,
+        ])
+        .await;
+    assert_eq!(post.code, Some(8), "{post:?}");
+    assert!(post.stderr.contains("405"), "{}", post.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_need_a_write_scope() {
+    let r = logged_in(|c| c.replace("scopes = [\"read\", \"write\"]", "scopes = [\"read\"]")).await;
+    let before = r.sim.stats().await["api_requests"].as_u64().unwrap();
+    let out = r.daemon.pdauth(&["api", "DELETE", "/incidents/P1"]).await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("write"), "{}", out.stderr);
+    assert_eq!(r.sim.stats().await["api_requests"].as_u64().unwrap(), before);
+    let read = r.daemon.pdauth(&["api", "/users/me"]).await;
+    assert_eq!(read.code, Some(0), "{}", read.stderr);
+}
