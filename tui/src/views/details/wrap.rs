@@ -71,14 +71,14 @@ fn is_space(cell: &Cell) -> bool {
 }
 
 /// Word-wrap `spans` to `width` columns; lines after the first start with
-/// `indent` spaces (at most half the width). Words longer than a line are
+/// `indent` spaces (at most two thirds of the width). Words longer than a line are
 /// cut where the line ends; a character wider than the whole line shows as
 /// `…`. Nothing for a width of 0.
 pub(super) fn wrap(spans: Vec<Span<'static>>, width: usize, indent: usize) -> Vec<Line<'static>> {
     if width == 0 {
         return Vec::new();
     }
-    let indent = indent.min(width / 2);
+    let indent = indent.min(width * 2 / 3);
     let all = cells(&spans);
     let mut lines: Vec<Vec<Cell>> = vec![Vec::new()];
     let (mut used, mut fresh) = (0usize, true);
@@ -219,9 +219,9 @@ mod tests {
     fn words_wrap_under_the_indent() {
         let lines = wrap(vec![Span::raw("Status    one two three four")], 20, 10);
         assert_eq!(texts(&lines), ["Status    one two", "          three four"]);
-        // The indent takes at most half the width.
+        // The indent takes at most two thirds of the width.
         let lines = wrap(vec![Span::raw("Status    one two three")], 14, 10);
-        assert_eq!(texts(&lines), ["Status    one", "       two", "       three"]);
+        assert_eq!(texts(&lines), ["Status    one", "         two", "         three"]);
     }
 
     #[test]
