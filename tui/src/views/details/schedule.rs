@@ -63,6 +63,8 @@ pub(super) fn lines(doc: &mut Doc, schedule: &Schedule, rendered: &Rendered, now
     }
     doc.link(schedule.html_url.as_deref());
 
+    // The daemon's share, from the same entries, when it is a share at all;
+    // none for an empty range whatever it says.
     let computed = coverage::percent(&covered, since, until);
     let daemon = coverage_percent.filter(|p| p.is_finite() && (0.0..=100.0).contains(p));
     let percent = computed.and(daemon).or(computed);
