@@ -4,15 +4,26 @@
 //! is decided in one place, [`App::show`].
 
 mod audit;
+mod browse;
+mod command;
+mod item;
 mod list;
+mod table;
+mod tables;
 
 use std::collections::BTreeSet;
 
+use pdauth_common::browse::Resource;
 use pdauth_common::sanitize;
 use pdauth_common::{Event, LoginInfo, ProfileStatus, Request, Response, RevokeOutcome, StorageInfo, TokenState};
 
 pub use audit::{AUDIT_LIMIT, AuditLog, Loading, TIMELINE_LIMIT};
+pub use browse::Browse;
+pub use command::{COMMANDS, CommandBar, Target, resolve, suggestions};
+pub use item::Item;
 pub use list::Sort;
+pub use table::{Fill, ListState, Problem, Table};
+pub use tables::{AnyTable, Listing, MAX_INCIDENTS, MAX_OTHERS, default_query};
 
 use crate::keymap::{self, Action, Mode};
 use crate::msg::{Effect, Failure, Msg};
@@ -30,6 +41,9 @@ pub enum Screen {
     Tokens,
     /// The audit log of every profile.
     Audit,
+    /// A list of PagerDuty objects (with the detail screen over it when
+    /// one is open).
+    List(Resource),
 }
 
 /// The detail pane of one profile: its health and its audit timeline.
@@ -143,6 +157,10 @@ pub struct App {
     /// for it is expected and not news.
     pub cancelled: BTreeSet<String>,
     pub dialog: Option<Dialog>,
+    /// PagerDuty's lists and details.
+    pub browse: Browse,
+    /// The `:` command bar, while it is open.
+    pub command: Option<CommandBar>,
     pub help: bool,
     pub notice: Option<Notice>,
     pub now: i64,
@@ -169,6 +187,8 @@ impl App {
             refreshing: BTreeSet::new(),
             cancelled: BTreeSet::new(),
             dialog: None,
+            browse: Browse::default(),
+            command: None,
             help: false,
             notice: None,
             now,
@@ -182,10 +202,16 @@ impl App {
             return Mode::Disconnected;
         }
         match &self.dialog {
+            None if self.command.is_some() => Mode::Command,
             None if self.screen == Screen::Audit => Mode::Audit,
-            None if self.detail.is_some() => Mode::Detail,
-            None if self.filtering => Mode::Filter,
-            None => Mode::Tokens,
+            None => match (self.screen, &self.browse.item) {
+                (Screen::List(_), Some(item)) => Mode::Item(item.resource),
+                (Screen::List(_), None) if self.filtering => Mode::Filter,
+                (Screen::List(resource), None) => Mode::List(resource),
+                _ if self.detail.is_some() => Mode::Detail,
+                _ if self.filtering => Mode::Filter,
+                _ => Mode::Tokens,
+            },
             Some(Dialog::Login(d)) => match d.phase {
                 LoginPhase::Failed(_) => Mode::LoginFailed,
                 _ => Mode::LoginWaiting { demo: self.demo },
@@ -233,6 +259,7 @@ impl App {
                 self.replace_profiles(profiles);
                 // Requests in flight died with the old connection.
                 self.refreshing.clear();
+                self.browse_connected();
                 self.refetch()
             }
             Msg::Disconnected { message } => {
@@ -247,26 +274,38 @@ impl App {
                     );
                 }
                 self.dialog = None;
+                self.command = None;
+                self.forget_watches();
                 self.link = Link::Down {
                     message: sanitize::for_terminal(&message),
                     attempts,
                 };
                 Vec::new()
             }
+            Msg::Event(event @ (Event::ListChanged { .. } | Event::ListFailed { .. } | Event::Rate { .. })) => {
+                self.on_browse_event(event)
+            }
             Msg::Event(event) => {
                 self.on_event(event);
                 Vec::new()
             }
+            Msg::Replied { request, result } if browse::is_browse(&request) => self.on_browse_reply(request, result),
             Msg::Replied { request, result } => {
                 self.on_reply(request, result);
                 Vec::new()
             }
+            Msg::Resize { width, height } => {
+                self.resized(width, height);
+                Vec::new()
+            }
             Msg::BrowserOpened(result) => {
-                if let Some(Dialog::Login(d)) = &mut self.dialog {
-                    d.note = Some(match result {
-                        Ok(()) => "Opened in the browser.".to_string(),
-                        Err(e) => format!("Could not open a browser: {}", sanitize::for_terminal(&e)),
-                    });
+                let note = match result {
+                    Ok(()) => "Opened in the browser.".to_string(),
+                    Err(e) => format!("Could not open a browser: {}", sanitize::for_terminal(&e)),
+                };
+                match &mut self.dialog {
+                    Some(Dialog::Login(d)) => d.note = Some(note),
+                    _ => self.notify(Tone::Info, note),
                 }
                 Vec::new()
             }
@@ -283,8 +322,29 @@ impl App {
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
+        if matches!(self.screen, Screen::List(_)) && self.dialog.is_none() && self.command.is_none() {
+            if let Some(effects) = self.browse_act(action) {
+                return effects;
+            }
+        }
         match action {
             Action::Quit => vec![Effect::Quit],
+            Action::OpenCommand => {
+                self.filtering = false;
+                self.command = Some(CommandBar::default());
+                Vec::new()
+            }
+            Action::CommandChar(_)
+            | Action::CommandBackspace
+            | Action::CommandComplete
+            | Action::CommandRun
+            | Action::CommandCancel => self.command_act(action),
+            // Keys of the list screens, handled above.
+            Action::SortReverse
+            | Action::QuickStatus(_)
+            | Action::CycleUrgency
+            | Action::ToggleMine
+            | Action::SwitchProfile => Vec::new(),
             Action::ToggleHelp => {
                 self.help = !self.help;
                 Vec::new()
@@ -302,7 +362,10 @@ impl App {
             },
             Action::Back => {
                 if self.screen == Screen::Audit {
-                    self.show(Screen::Tokens)
+                    match self.browse.history.last() {
+                        Some(Screen::List(_)) => self.go_back(),
+                        _ => self.show(Screen::Tokens),
+                    }
                 } else {
                     self.detail = None;
                     Vec::new()
@@ -311,7 +374,7 @@ impl App {
             Action::SwitchScreen => {
                 let next = match self.screen {
                     Screen::Tokens => Screen::Audit,
-                    Screen::Audit => Screen::Tokens,
+                    Screen::Audit | Screen::List(_) => Screen::Tokens,
                 };
                 self.show(next)
             }
@@ -346,9 +409,14 @@ impl App {
                 Vec::new()
             }
             Action::ClearFilter => {
+                let back = !self.filtering && self.filter.is_empty();
                 self.filtering = false;
                 self.set_filter(String::new());
-                Vec::new()
+                // Nothing to clear: Esc goes back to the list it came from.
+                match self.browse.history.last() {
+                    Some(Screen::List(_)) if back => self.go_back(),
+                    _ => Vec::new(),
+                }
             }
             Action::Login => self.start_login(),
             Action::Revoke => {
@@ -534,15 +602,10 @@ impl App {
         }
     }
 
-    /// The one place that changes screens, and fetches what the new one shows.
+    /// The one place that changes screens, and fetches what the new one
+    /// shows (the screen left is remembered for `Esc`).
     pub fn show(&mut self, screen: Screen) -> Vec<Effect> {
-        if screen == Screen::Audit && self.screen != Screen::Audit {
-            // Arrive at the newest entry, whatever came in meanwhile.
-            self.audit.selected = 0;
-        }
-        self.screen = screen;
-        self.filtering = false;
-        self.refetch()
+        self.switch(screen, true)
     }
 
     /// Open the detail pane of `profile` and fetch its timeline.
@@ -576,6 +639,7 @@ impl App {
                 })]
             }
             (Screen::Tokens, None) => Vec::new(),
+            (Screen::List(_), _) => self.watch_current(),
         }
     }
 
@@ -584,6 +648,8 @@ impl App {
             (Screen::Audit, _) => (self.audit.entries.len(), &mut self.audit.selected),
             (Screen::Tokens, Some(d)) => (d.timeline.entries.len(), &mut d.timeline.selected),
             (Screen::Tokens, None) => (self.visible().len(), &mut self.selected),
+            // Moved by `browse_act`.
+            (Screen::List(_), _) => return,
         };
         let last = len.saturating_sub(1);
         *cursor = match action {
@@ -600,7 +666,7 @@ impl App {
     fn on_event(&mut self, event: Event) {
         match event {
             Event::Health { status } => self.upsert(status),
-            // Browsing is not wired into this UI yet.
+            // Handled by `on_browse_event`.
             Event::ListChanged { .. } | Event::ListFailed { .. } | Event::Rate { .. } => {}
             Event::Resync { profiles } => self.replace_profiles(profiles),
             Event::Audit { entry } => {

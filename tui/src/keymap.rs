@@ -3,6 +3,7 @@
 //! changes happen here.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use pdauth_common::browse::Resource;
 
 /// What the user is looking at, as far as keys are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,22 @@ pub enum Mode {
     Revoking,
     /// What the revocation achieved.
     RevokeResult,
+    /// Typing a `:` command.
+    Command,
+    /// A list of PagerDuty objects.
+    List(Resource),
+    /// The detail of one PagerDuty object.
+    Item(Resource),
+}
+
+/// Which incidents the quick keys ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quick {
+    /// `0`: triggered and acknowledged.
+    Open,
+    Triggered,
+    Acknowledged,
+    Resolved,
 }
 
 /// Something a key asks for.
@@ -68,6 +85,24 @@ pub enum Action {
     Cancel,
     Confirm,
     Close,
+    /// Open the `:` command bar.
+    OpenCommand,
+    CommandChar(char),
+    CommandBackspace,
+    /// Tab: complete the command.
+    CommandComplete,
+    CommandRun,
+    CommandCancel,
+    /// Reverse the list's order.
+    SortReverse,
+    /// Incidents of these statuses only.
+    QuickStatus(Quick),
+    /// Incidents of high, low or any urgency.
+    CycleUrgency,
+    /// Incidents assigned to the profile's user, or everyone's.
+    ToggleMine,
+    /// Browse the next profile with a usable token.
+    SwitchProfile,
 }
 
 /// One line of help: the keys as printed, and what they do.
@@ -111,20 +146,41 @@ pub fn action(mode: Mode, help_open: bool, key: &KeyEvent) -> Option<Action> {
             _ => None,
         };
     }
+    if mode == Mode::Command {
+        return match key.code {
+            KeyCode::Esc => Some(Action::CommandCancel),
+            KeyCode::Enter => Some(Action::CommandRun),
+            KeyCode::Tab => Some(Action::CommandComplete),
+            KeyCode::Backspace => Some(Action::CommandBackspace),
+            KeyCode::Char(c) if !c.is_control() => Some(Action::CommandChar(c)),
+            _ => None,
+        };
+    }
     match key.code {
+        KeyCode::Char(':')
+            if matches!(
+                mode,
+                Mode::Tokens | Mode::Detail | Mode::Audit | Mode::List(_) | Mode::Item(_)
+            ) =>
+        {
+            return Some(Action::OpenCommand);
+        }
         KeyCode::Char('?') => return Some(Action::ToggleHelp),
         KeyCode::Char('q') => return Some(Action::Quit),
         _ => {}
     }
-    let list = |code: KeyCode| match code {
+    let moves = |code: KeyCode| match code {
         KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
         KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
         KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
         KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
         KeyCode::PageDown => Some(Action::PageDown),
         KeyCode::PageUp => Some(Action::PageUp),
-        KeyCode::Tab | KeyCode::BackTab => Some(Action::SwitchScreen),
         _ => None,
+    };
+    let list = |code: KeyCode| match code {
+        KeyCode::Tab | KeyCode::BackTab => Some(Action::SwitchScreen),
+        code => moves(code),
     };
     match mode {
         Mode::Tokens => match key.code {
@@ -172,6 +228,32 @@ pub fn action(mode: Mode, help_open: bool, key: &KeyEvent) -> Option<Action> {
         Mode::RevokeResult => match key.code {
             KeyCode::Esc | KeyCode::Enter => Some(Action::Close),
             _ => None,
+        },
+        Mode::Command => None,
+        Mode::List(resource) => match key.code {
+            KeyCode::Enter => Some(Action::Open),
+            KeyCode::Esc => Some(Action::Back),
+            KeyCode::Char('/') => Some(Action::StartFilter),
+            KeyCode::Char('s') => Some(Action::CycleSort),
+            KeyCode::Char('S') => Some(Action::SortReverse),
+            KeyCode::Char('r') => Some(Action::Reload),
+            KeyCode::Char('p') => Some(Action::SwitchProfile),
+            KeyCode::Char(c) if resource == Resource::Incidents => match c {
+                '0' => Some(Action::QuickStatus(Quick::Open)),
+                '1' => Some(Action::QuickStatus(Quick::Triggered)),
+                '2' => Some(Action::QuickStatus(Quick::Acknowledged)),
+                '3' => Some(Action::QuickStatus(Quick::Resolved)),
+                'u' => Some(Action::CycleUrgency),
+                'm' => Some(Action::ToggleMine),
+                _ => moves(key.code),
+            },
+            code => moves(code),
+        },
+        Mode::Item(_) => match key.code {
+            KeyCode::Esc | KeyCode::Backspace => Some(Action::Back),
+            KeyCode::Char('r') => Some(Action::Reload),
+            KeyCode::Char('o') => Some(Action::OpenBrowser),
+            code => moves(code),
         },
     }
 }
@@ -227,6 +309,46 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
         Mode::ConfirmRevoke => vec![hint("y", "revoke"), hint("n / Esc", "keep the tokens")],
         Mode::Revoking => vec![],
         Mode::RevokeResult => vec![hint("Esc / Enter", "close")],
+        Mode::Command => vec![
+            hint("letters", "type a screen's name"),
+            hint("Tab", "complete it (again: the next suggestion)"),
+            hint("Enter", "go there"),
+            hint("Esc", "close the command bar"),
+        ],
+        Mode::List(resource) => {
+            let mut v = vec![
+                hint("j / k / ↑ / ↓", "move"),
+                hint("g / G", "first / last row"),
+                hint("PgUp / PgDn", "page up / down"),
+                hint("Enter", "details of the row"),
+                hint("/", "filter the rows as you type"),
+                hint("s / S", "order by the next column / reverse"),
+            ];
+            if resource == Resource::Incidents {
+                v.extend([
+                    hint("1 / 2 / 3", "triggered / acknowledged / resolved"),
+                    hint("0", "open incidents (triggered and acknowledged)"),
+                    hint("u", "urgency: high, low or any"),
+                    hint("m", "assigned to me, or to anyone"),
+                ]);
+            }
+            v.extend([
+                hint("r", "reload from PagerDuty now"),
+                hint("p", "browse the next profile"),
+                hint(":", "go to another screen (:incidents, :tokens…)"),
+                hint("Esc", "clear the filter, then back"),
+            ]);
+            v
+        }
+        Mode::Item(_) => vec![
+            hint("j / k / ↑ / ↓", "scroll"),
+            hint("g / G", "top / bottom"),
+            hint("PgUp / PgDn", "page up / down"),
+            hint("o", "open the web page in a browser"),
+            hint("r", "reload from PagerDuty now"),
+            hint(":", "go to another screen"),
+            hint("Esc", "back to the list"),
+        ],
     };
     out.push(hint("?", "show or hide this help"));
     out.push(hint("q / Ctrl-C", "quit"));
@@ -283,6 +405,40 @@ pub fn footer(mode: Mode) -> Vec<Hint> {
         Mode::ConfirmRevoke => vec![hint("y", "revoke"), hint("n", "keep"), hint("q", "quit")],
         Mode::Revoking => vec![hint("q", "quit")],
         Mode::RevokeResult => vec![hint("Esc", "close"), hint("q", "quit")],
+        Mode::Command => vec![hint("Tab", "complete"), hint("Enter", "go"), hint("Esc", "close")],
+        Mode::List(Resource::Incidents) => vec![
+            hint("↵", "open"),
+            hint("/", "filter"),
+            hint(":", "screens"),
+            hint("1/2/3/0", "status"),
+            hint("u", "urgency"),
+            hint("m", "mine"),
+            hint("s/S", "sort"),
+            hint("r", "reload"),
+            hint("p", "profile"),
+            hint("?", "help"),
+            hint("q", "quit"),
+        ],
+        Mode::List(_) => vec![
+            hint("↵", "open"),
+            hint("/", "filter"),
+            hint(":", "screens"),
+            hint("s/S", "sort"),
+            hint("r", "reload"),
+            hint("p", "profile"),
+            hint("Esc", "back"),
+            hint("?", "help"),
+            hint("q", "quit"),
+        ],
+        Mode::Item(_) => vec![
+            hint("Esc", "back"),
+            hint("j/k", "scroll"),
+            hint("o", "browser"),
+            hint("r", "reload"),
+            hint(":", "screens"),
+            hint("?", "help"),
+            hint("q", "quit"),
+        ],
     }
 }
 

@@ -12,12 +12,15 @@ pub mod exit;
 pub mod keymap;
 pub mod msg;
 pub mod runtime;
+pub mod screens;
 pub mod theme;
 pub mod views;
 pub mod words;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+pub(crate) mod samples;
 
 /// How this client introduces itself in the handshake.
 pub fn client_name() -> String {

@@ -14,6 +14,8 @@ pub enum Msg {
     Key(KeyEvent),
     /// The clock moved (once a second).
     Tick { now: i64 },
+    /// The window's size, at start and whenever it changes.
+    Resize { width: u16, height: u16 },
     /// Connected and subscribed: the full snapshot.
     Connected {
         daemon_version: String,

@@ -141,12 +141,15 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
     let mut handle: Option<Handle> = None;
 
+    if let Ok((width, height)) = crossterm::terminal::size() {
+        app.update(Msg::Resize { width, height });
+    }
     screen.draw(&app)?;
     let result = loop {
         let msg = tokio::select! {
             event = keys.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => Msg::Key(key),
-                Some(Ok(TermEvent::Resize(..))) => Msg::Tick { now: clock::unix_now() },
+                Some(Ok(TermEvent::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => break Err(anyhow::Error::from(e).context("reading the terminal failed")),
                 None => break Ok(()),

@@ -88,3 +88,41 @@ pub fn error() -> Style {
 pub fn success() -> Style {
     tone(Tone::Success)
 }
+
+/// An incident's status: triggered red, acknowledged yellow, resolved green.
+pub fn incident_status(status: &str) -> Style {
+    match status {
+        "triggered" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        "acknowledged" => Style::new().fg(Color::Yellow),
+        "resolved" => Style::new().fg(Color::Green),
+        _ => Style::new(),
+    }
+}
+
+/// An incident's urgency: high stands out, low does not.
+pub fn urgency(urgency: &str) -> Style {
+    match urgency {
+        "high" => Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD),
+        _ => dim(),
+    }
+}
+
+/// A service's status.
+pub fn service_status(status: &str) -> Style {
+    match status {
+        "critical" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        "warning" => Style::new().fg(Color::Yellow),
+        "active" => Style::new().fg(Color::Green),
+        "maintenance" => Style::new().fg(Color::Cyan),
+        _ => dim(),
+    }
+}
+
+/// The breadcrumbs and the status bar.
+pub fn crumbs() -> Style {
+    Style::new().fg(Color::Cyan)
+}
+
+pub fn status_bar() -> Style {
+    Style::new().bg(Color::Black)
+}

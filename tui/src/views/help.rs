@@ -12,6 +12,8 @@ use crate::theme;
 
 fn screen_name(mode: Mode) -> &'static str {
     match mode {
+        Mode::Command => "Command bar",
+        Mode::List(resource) | Mode::Item(resource) => super::browse::resource_title(resource),
         Mode::Tokens => "Tokens",
         Mode::Filter => "Filter",
         Mode::Detail => "Profile",
@@ -49,7 +51,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, mode: Mode) {
         );
     }
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
-    let rect = centered(area, 60, height);
+    let wanted = hints.iter().map(|h| h.what.chars().count()).max().unwrap_or(0) + key_width + 5;
+    let rect = centered(area, u16::try_from(wanted).unwrap_or(u16::MAX).max(60), height);
     frame.render_widget(Clear, rect);
     let title = Span::styled(format!(" Keys: {} ", screen_name(mode)), theme::title());
     frame.render_widget(

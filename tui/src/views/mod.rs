@@ -4,15 +4,21 @@
 //! (see [`RawUrl`]).
 
 mod audit;
+pub(crate) mod browse;
+mod command;
 mod detail;
 pub mod details;
 mod disconnected;
 mod health;
 mod help;
+pub mod item;
 mod login;
 mod revoke;
+mod status;
 mod tokens;
 
+#[cfg(test)]
+mod browse_tests;
 #[cfg(test)]
 mod tests;
 
@@ -46,9 +52,11 @@ pub fn draw(frame: &mut Frame, app: &App, now: i64) -> Option<RawUrl> {
         frame.render_widget(msg, area);
         return None;
     }
-    let [header, body, notice, footer] = Layout::vertical([
+    let browsing = matches!(app.screen, Screen::List(_)) && matches!(app.link, Link::Up { .. });
+    let [header, body, status, notice, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
+        Constraint::Length(u16::from(browsing)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -61,6 +69,10 @@ pub fn draw(frame: &mut Frame, app: &App, now: i64) -> Option<RawUrl> {
         Mode::Disconnected => disconnected::draw(frame, body, app),
         _ => {
             match (app.screen, &app.detail) {
+                (Screen::List(resource), _) => match &app.browse.item {
+                    Some(item) => item::draw(frame, body, app, item, now),
+                    None => browse::draw(frame, body, app, resource, now),
+                },
                 (Screen::Audit, _) => audit::draw(frame, body, app, now),
                 (Screen::Tokens, Some(detail)) => detail::draw(frame, body, app, detail, now),
                 (Screen::Tokens, None) => tokens::draw(frame, body, app, now),
@@ -72,6 +84,12 @@ pub fn draw(frame: &mut Frame, app: &App, now: i64) -> Option<RawUrl> {
                 None => {}
             }
         }
+    }
+    if browsing {
+        status::draw(frame, status, app, now);
+    }
+    if let (Some(bar), Mode::Command) = (&app.command, mode) {
+        command::draw(frame, body, bar);
     }
     draw_notice(frame, notice, app, now);
     draw_footer(frame, footer, mode, app.help);
@@ -95,11 +113,19 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         (Link::Up { .. }, Some(info)) => storage_headline(info),
         _ => String::new(),
     };
-    let left = Line::from(vec![
+    let mut left = vec![
         Span::styled(if app.demo { " pdauth demo " } else { " pdauth " }, theme::title()),
         Span::raw(" "),
-        Span::styled(format!("{mark} {text}"), style),
-    ]);
+    ];
+    match breadcrumbs(app) {
+        Some(crumbs) => {
+            left.push(Span::styled(mark, style));
+            left.push(Span::raw(" "));
+            left.push(Span::styled(crumbs, theme::crumbs()));
+        }
+        None => left.push(Span::styled(format!("{mark} {text}"), style)),
+    }
+    let left = Line::from(left);
     let left_width = u16::try_from(left.width()).unwrap_or(u16::MAX);
     let room = usize::from(area.width.saturating_sub(left_width).saturating_sub(4));
     frame.render_widget(Paragraph::new(left), area);
@@ -113,6 +139,19 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
             .alignment(ratatui::layout::Alignment::Right);
         frame.render_widget(right, area);
     }
+}
+
+/// Where the browsing screens are: `incidents › #1234`.
+pub(crate) fn breadcrumbs(app: &App) -> Option<String> {
+    let Screen::List(resource) = app.screen else {
+        return None;
+    };
+    let mut out = browse::crumb(resource).to_string();
+    if let Some(item) = &app.browse.item {
+        out.push_str(" › ");
+        out.push_str(&browse::clip(&item.label, 40));
+    }
+    Some(out)
 }
 
 /// How the daemon keeps its key, in words for the header.

@@ -19,6 +19,8 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::codec::Framed;
 
+use crate::fake_browse::{PdAccount, Watcher};
+
 pub const DAEMON_VERSION: &str = "0.1.0-fake";
 pub const TOKEN: &str = "pdus+_0XBPWQQ_4f0b7c3e-5f1a-4b7e-9f0e-6d2c1a3b5e7f";
 
@@ -65,6 +67,11 @@ pub struct State {
     /// Every request received, in order.
     pub seen: Vec<Request>,
     pub connections: usize,
+    /// The PagerDuty account behind `List`, `Get` and `Watch`.
+    pub account: PdAccount,
+    /// Watches registered, by id.
+    pub watchers: HashMap<u64, Watcher>,
+    pub next_watch: u64,
 }
 
 pub fn op(request: &Request) -> &'static str {
@@ -148,6 +155,9 @@ impl Default for State {
             token_errors: HashMap::new(),
             seen: Vec::new(),
             connections: 0,
+            account: PdAccount::default(),
+            watchers: HashMap::new(),
+            next_watch: 1,
         }
     }
 }
@@ -270,6 +280,20 @@ impl FakeDaemon {
         let _ = self.events.send(event);
     }
 
+    /// New incidents arrive: every incidents watch is told (filtered by
+    /// its query); how many watches were.
+    pub fn add_incidents(&self, added: Vec<pdauth_common::browse::Incident>) -> usize {
+        let mut st = self.state.lock().unwrap();
+        if let Some(pdauth_common::browse::Items::Incidents(v)) =
+            st.account.items.get_mut(&pdauth_common::browse::Resource::Incidents)
+        {
+            v.extend(added.iter().cloned());
+        }
+        crate::fake_browse::push(&st.watchers, pdauth_common::browse::Resource::Incidents, |q| {
+            crate::fake_browse::incidents_added(q, &added)
+        })
+    }
+
     pub fn seen(&self) -> Vec<Request> {
         self.state.lock().unwrap().seen.clone()
     }
@@ -374,7 +398,7 @@ async fn session(
                 if matches!(request, Request::Subscribe) {
                     subscribed = true;
                 }
-                let result = handle(&request, &state, &events);
+                let result = handle(&request, &state, &events, &reply_tx);
                 let frame = ServerFrame::Reply { id, result };
                 match delay {
                     Some(delay) => {
@@ -409,7 +433,12 @@ async fn session(
     }
 }
 
-fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Sender<Event>) -> Reply {
+fn handle(
+    request: &Request,
+    state: &Arc<Mutex<State>>,
+    events: &broadcast::Sender<Event>,
+    session: &mpsc::UnboundedSender<ServerFrame>,
+) -> Reply {
     let mut st = state.lock().unwrap();
     let known = |st: &State, p: &str| st.profiles.iter().any(|s| s.name == p);
     let not_found = |p: &str| {
@@ -509,14 +538,42 @@ fn handle(request: &Request, state: &Arc<Mutex<State>>, events: &broadcast::Send
                 .collect();
             Reply::Ok(Response::Audit { entries })
         }
-        Request::Api { .. }
-        | Request::List { .. }
-        | Request::Get { .. }
-        | Request::Watch { .. }
-        | Request::Unwatch { .. } => Reply::Error(WireError::new(
+        Request::Api { .. } => Reply::Error(WireError::new(
             ErrorCode::Upstream,
             "the fake daemon has no PagerDuty API",
         )),
+        Request::List { profile, .. } | Request::Get { profile, .. } | Request::Watch { profile, .. }
+            if !known(&st, profile) =>
+        {
+            not_found(profile)
+        }
+        Request::List { query, .. } => match st.account.list(query) {
+            Ok(page) => Reply::Ok(Response::List { page }),
+            Err(e) => Reply::Error(e),
+        },
+        Request::Get { resource, id, .. } => match st.account.get(*resource, id) {
+            Ok(page) => Reply::Ok(Response::Detail { page }),
+            Err(e) => Reply::Error(e),
+        },
+        Request::Watch { query, .. } => match st.account.list(query) {
+            Ok(page) => {
+                let watch = st.next_watch;
+                st.next_watch += 1;
+                st.watchers.insert(
+                    watch,
+                    Watcher {
+                        query: query.clone(),
+                        tx: session.clone(),
+                    },
+                );
+                Reply::Ok(Response::Watching { watch, page })
+            }
+            Err(e) => Reply::Error(e),
+        },
+        Request::Unwatch { watch } => {
+            st.watchers.remove(watch);
+            Reply::Ok(Response::Unwatched { watch: *watch })
+        }
     }
 }
 

@@ -3,8 +3,10 @@
 //! approval against a hand-made consent server.
 
 mod approve;
+mod browse;
 mod cli;
 mod client;
 mod fake;
+mod fake_browse;
 mod peer;
 mod tmux;

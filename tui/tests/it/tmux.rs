@@ -12,7 +12,7 @@ use pdauth_common::Request;
 use crate::cli::BIN;
 use crate::fake::{self, FakeDaemon, LoginScript, State};
 
-const DEADLINE: Duration = Duration::from_secs(20);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(20);
 
 fn tmux_available() -> bool {
     Command::new("tmux")
@@ -22,7 +22,7 @@ fn tmux_available() -> bool {
 }
 
 /// Whether to run: tmux present, or fail loudly in CI.
-fn should_run(test: &str) -> bool {
+pub(crate) fn should_run(test: &str) -> bool {
     if tmux_available() {
         return true;
     }
@@ -34,7 +34,7 @@ fn should_run(test: &str) -> bool {
 }
 
 /// One private tmux server with one 80x24 session running `pdauth`.
-struct Tmux {
+pub(crate) struct Tmux {
     dir: tempfile::TempDir,
     socket: PathBuf,
 }
@@ -43,12 +43,12 @@ impl Tmux {
     /// Start `pdauth --socket SOCKET` in a detached session. When it exits,
     /// the shell records its terminal settings and exit code, then idles so
     /// the pane (and its cursor state) can still be inspected.
-    fn start(daemon_socket: &Path) -> Tmux {
+    pub(crate) fn start(daemon_socket: &Path) -> Tmux {
         Self::start_args(&format!("--socket '{}'", daemon_socket.display()))
     }
 
     /// Start `pdauth ARGS` (already shell-quoted) in a detached session.
-    fn start_args(args: &str) -> Tmux {
+    pub(crate) fn start_args(args: &str) -> Tmux {
         let dir = tempfile::Builder::new().prefix("pdauth-tmux-").tempdir().unwrap();
         let socket = dir.path().join("tmux.sock");
         let tmux = Tmux { dir, socket };
@@ -96,7 +96,7 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "ui"])
     }
 
@@ -105,7 +105,7 @@ impl Tmux {
         self.run(&["capture-pane", "-p", "-J", "-t", "ui"])
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "ui"];
         args.extend_from_slice(keys);
         self.run(&args);
@@ -118,7 +118,7 @@ impl Tmux {
     }
 
     /// Poll the screen until `pred` holds; panic with the screen otherwise.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
@@ -132,8 +132,20 @@ impl Tmux {
         }
     }
 
+    /// A profile can browse, so the UI opens on the incidents: wait for
+    /// them, then go to the Tokens screen with `:tokens`.
+    pub(crate) fn to_tokens(&self) -> String {
+        self.wait_for("the incidents screen", |s| {
+            s.contains("Incidents") && s.contains("incidents")
+        });
+        self.keys(&[":", "tokens", "Enter"]);
+        self.wait_for("the Tokens screen", |s| {
+            s.contains("Tokens") && !s.contains("Incidents")
+        })
+    }
+
     /// Wait for pdauth to exit; check it left the terminal as it found it.
-    fn assert_exited_cleanly(&self) {
+    pub(crate) fn assert_exited_cleanly(&self) {
         let start = Instant::now();
         let code = loop {
             if let Ok(text) = std::fs::read_to_string(self.file("exit-code")) {
@@ -174,7 +186,7 @@ impl Drop for Tmux {
 
 /// The fake daemon runs on its own worker threads while the test thread
 /// polls tmux.
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -182,7 +194,7 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-fn selected_line(screen: &str) -> Option<String> {
+pub(crate) fn selected_line(screen: &str) -> Option<String> {
     screen.lines().find(|l| l.contains('›')).map(str::to_string)
 }
 
@@ -194,6 +206,7 @@ fn tokens_screen_keys_help_and_quit() {
     let rt = runtime();
     let daemon = rt.block_on(FakeDaemon::start());
     let tmux = Tmux::start(&daemon.socket);
+    tmux.to_tokens();
     let screen = tmux.wait_for("the Tokens screen", |s| {
         s.contains("Tokens") && s.contains("work") && s.contains("staging") && s.contains("sandbox")
     });
@@ -250,6 +263,7 @@ fn login_url_copies_whole_and_escape_cancels() {
         ..State::default()
     }));
     let tmux = Tmux::start(&daemon.socket);
+    tmux.to_tokens();
     tmux.wait_for("the Tokens screen", |s| s.contains("staging"));
     tmux.keys(&["j", "l"]);
     tmux.wait_for("the login dialog", |s| {
@@ -287,6 +301,7 @@ fn login_completion_closes_the_dialog() {
         ..State::default()
     }));
     let tmux = Tmux::start(&daemon.socket);
+    tmux.to_tokens();
     tmux.wait_for("the Tokens screen", |s| s.contains("staging"));
     tmux.keys(&["j", "l"]);
     tmux.wait_for("the login dialog", |s| s.contains("Waiting for approval"));
@@ -313,7 +328,9 @@ fn missing_daemon_is_explained_and_recovered_from() {
 
     // The daemon appears: the UI recovers by itself.
     let mut daemon = rt.block_on(FakeDaemon::start_at(&socket, State::default()));
-    tmux.wait_for("the Tokens screen", |s| s.contains("work") && s.contains("Tokens"));
+    tmux.wait_for("the incidents of the profile that can browse", |s| {
+        s.contains("Incidents") && s.contains("Checkout latency")
+    });
 
     // And goes away again.
     daemon.stop();
@@ -333,6 +350,7 @@ fn revoke_asks_then_reports() {
     let rt = runtime();
     let daemon = rt.block_on(FakeDaemon::start());
     let tmux = Tmux::start(&daemon.socket);
+    tmux.to_tokens();
     tmux.wait_for("the Tokens screen", |s| s.contains("work"));
     // work is last by name.
     tmux.keys(&["G", "x"]);
@@ -350,7 +368,7 @@ fn revoke_asks_then_reports() {
 }
 
 /// The sandbox and daemon binaries `pdauth demo` starts, if built.
-fn demo_binaries_built(test: &str) -> bool {
+pub(crate) fn demo_binaries_built(test: &str) -> bool {
     let dir = Path::new(BIN).parent().expect("binary directory");
     let missing: Vec<&str> = ["pdauthd", "pdauth-sim"]
         .into_iter()
@@ -522,6 +540,7 @@ fn detail_pane_refresh_filter_and_audit_screen() {
     let rt = runtime();
     let daemon = rt.block_on(FakeDaemon::start());
     let tmux = Tmux::start(&daemon.socket);
+    tmux.to_tokens();
     tmux.wait_for("the Tokens screen", |s| s.contains("Tokens") && s.contains("work"));
 
     // work is last by name.

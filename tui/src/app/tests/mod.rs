@@ -368,11 +368,22 @@ fn disconnect_shows_the_message_and_reconnect_recovers() {
     });
     assert!(matches!(&app.link, Link::Down { attempts: 2, .. }));
     assert!(app.update(key('l')).is_empty(), "no login without a daemon");
-    app.update(Msg::Connected {
+    let effects = app.update(Msg::Connected {
         daemon_version: "0.1.0".into(),
         profiles: fixtures::every_state(),
         storage: fixtures::storage(),
     });
+    // Profiles with usable tokens: the UI starts on the open incidents.
+    assert_eq!(app.mode(), Mode::List(pdauth_common::browse::Resource::Incidents));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Request(Request::Watch { .. })]),
+        "{effects:?}"
+    );
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)));
+    for c in "tokens".chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter));
     assert_eq!(app.mode(), Mode::Tokens);
     assert_eq!(app.profiles.len(), TokenState::ALL.len());
 
@@ -431,4 +442,5 @@ fn failed_requests_become_notices() {
     assert!(notice.text.contains("pdauthd is not connected"));
 }
 
+mod browse;
 mod screens;

@@ -1,0 +1,152 @@
+//! The real terminal UI browsing the fake daemon's PagerDuty account under
+//! tmux: it opens on the open incidents, filters as you type, opens a
+//! detail and goes back, keeps the cursor on its incident when new ones
+//! arrive, changes the watched query with the quick keys, goes to other
+//! screens with `:` and stops the watches it leaves. Skipped (with a
+//! reason) only when tmux is missing outside CI.
+
+use std::time::{Duration, Instant};
+
+use pdauth_common::browse::Resource;
+use pdauth_common::{ErrorCode, Request, WireError};
+
+use crate::fake::{FakeDaemon, State};
+use crate::fake_browse::incident;
+use crate::tmux::{DEADLINE, Tmux, runtime, selected_line, should_run};
+
+fn wait_seen(daemon: &FakeDaemon, what: &str, pred: impl Fn(&Request) -> bool) {
+    let start = Instant::now();
+    while !daemon.seen().iter().any(&pred) {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out waiting for {what}: {:?}",
+            daemon.seen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn browse_incidents_filter_open_a_detail_and_go_back() {
+    if !should_run("browse_incidents_filter_open_a_detail_and_go_back") {
+        return;
+    }
+    let rt = runtime();
+    let daemon = rt.block_on(FakeDaemon::start());
+    let tmux = Tmux::start(&daemon.socket);
+    let screen = tmux.wait_for("the open incidents", |s| {
+        s.contains("Incidents [open]") && s.contains("Disk 85% full")
+    });
+    assert!(
+        !screen.contains("Payment provider timeouts"),
+        "resolved ones are not open: {screen}"
+    );
+    assert!(screen.contains("work · acme · valid"), "status bar: {screen}");
+    assert!(screen.contains("950/960 requests"), "{screen}");
+    assert!(
+        selected_line(&screen).is_some_and(|l| l.contains("2003")),
+        "newest first: {screen}"
+    );
+
+    // New incidents arrive above the cursor: it stays on its incident.
+    tmux.keys(&["j"]);
+    tmux.wait_for("the cursor on 2002", |s| {
+        selected_line(s).is_some_and(|l| l.contains("2002"))
+    });
+    assert_eq!(
+        daemon.add_incidents(vec![incident(2010, "triggered", "high", "Brand new outage", 5)]),
+        1
+    );
+    let screen = tmux.wait_for("the new incident", |s| s.contains("Brand new outage"));
+    assert!(
+        selected_line(&screen).is_some_and(|l| l.contains("2002")),
+        "the cursor stayed: {screen}"
+    );
+
+    // Filter as you type.
+    tmux.keys(&["/", "D", "i", "s", "k"]);
+    let filtered = tmux.wait_for("the filtered list", |s| s.contains("/Disk"));
+    assert!(filtered.contains("Disk 85% full"), "{filtered}");
+    assert!(!filtered.contains("Search index lagging"), "{filtered}");
+    assert!(!filtered.contains("Brand new outage"), "{filtered}");
+
+    // Enter keeps the filter; Enter again opens the detail.
+    tmux.keys(&["Enter", "Enter"]);
+    let detail = tmux.wait_for("the detail", |s| s.contains("incidents › #2003"));
+    assert!(
+        detail.contains("https://acme.pagerduty.com/incidents/Q2003"),
+        "{detail}"
+    );
+    wait_seen(
+        &daemon,
+        "the Get",
+        |r| matches!(r, Request::Get { resource: Resource::Incidents, id, .. } if id == "Q2003"),
+    );
+    tmux.wait_for("the detail's lines", |s| {
+        s.contains("Disk 85% full on db-replica-3") && s.contains("Status")
+    });
+
+    tmux.keys(&["Escape"]);
+    let back = tmux.wait_for("the list again", |s| {
+        s.contains("Incidents [open]") && !s.contains("incidents › #2003")
+    });
+    assert!(back.contains("/Disk"), "the filter is kept: {back}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("every open incident", |s| {
+        s.contains("Search index lagging") && !s.contains("/Disk")
+    });
+
+    // Quick filters change the watched query.
+    tmux.keys(&["3"]);
+    let resolved = tmux.wait_for("the resolved incidents", |s| s.contains("[resolved]"));
+    assert!(
+        resolved.contains("Payment provider timeouts") || resolved.contains("Loading"),
+        "{resolved}"
+    );
+    tmux.wait_for("the resolved incident", |s| s.contains("Payment provider timeouts"));
+    wait_seen(
+        &daemon,
+        "the resolved watch",
+        |r| matches!(r, Request::Watch { query, .. } if query.filter.statuses == ["resolved"]),
+    );
+
+    // `:` with completion goes to another screen and stops the old watch.
+    tmux.keys(&[":", "se"]);
+    tmux.wait_for("the suggestion", |s| s.contains(":services"));
+    tmux.keys(&["Tab", "Enter"]);
+    let services = tmux.wait_for("the services", |s| s.contains("Services") && s.contains("Checkout API"));
+    assert!(services.contains("critical"), "{services}");
+    wait_seen(&daemon, "an Unwatch", |r| matches!(r, Request::Unwatch { .. }));
+
+    tmux.keys(&[":", "nope", "Enter"]);
+    tmux.wait_for("the unknown command", |s| s.contains("Unknown command :nope"));
+    tmux.keys(&["q"]);
+    tmux.assert_exited_cleanly();
+}
+
+#[test]
+fn a_missing_scope_is_explained_where_it_happens() {
+    if !should_run("a_missing_scope_is_explained_where_it_happens") {
+        return;
+    }
+    let rt = runtime();
+    let mut state = State::default();
+    state.account.errors.insert(
+        Resource::Users,
+        WireError::new(ErrorCode::Forbidden, "PagerDuty refused: the token lacks users.read"),
+    );
+    let daemon = rt.block_on(FakeDaemon::start_with(state));
+    let tmux = Tmux::start(&daemon.socket);
+    tmux.wait_for("the open incidents", |s| s.contains("Incidents [open]"));
+    tmux.keys(&[":", "users", "Enter"]);
+    let screen = tmux.wait_for("the problem", |s| s.contains("Missing scope"));
+    assert!(screen.contains(":tokens, then l"), "{screen}");
+    assert!(screen.contains("the token lacks users.read"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the incidents again", |s| s.contains("Incidents [open]"));
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("the help", |s| s.contains("Keys: Incidents"));
+    assert!(help.contains("triggered / acknowledged / resolved"), "{help}");
+    tmux.keys(&["Escape", "q"]);
+    tmux.assert_exited_cleanly();
+}
