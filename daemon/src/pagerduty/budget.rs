@@ -103,9 +103,12 @@ impl RateBudget {
                 match admit(&mut w, now) {
                     None => break,
                     Some(until) => {
-                        let fresh = w.announced.is_none_or(|a| until > a + Duration::from_secs(1));
+                        // A hold lasts until the 429's wait or the window's
+                        // reset: one announcement each, not one per request.
+                        let end = held_until(&w, now).unwrap_or(until).max(until);
+                        let fresh = w.announced.is_none_or(|a| end > a + Duration::from_secs(1));
                         if fresh {
-                            w.announced = Some(until);
+                            w.announced = Some(end);
                         }
                         (until, fresh.then(|| self.snapshot_locked(&w, now)))
                     }
@@ -174,11 +177,7 @@ impl RateBudget {
         let unix = self.clock.now();
         let at = |i: Instant| unix + i.saturating_duration_since(now).as_secs_f64().ceil() as i64;
         let reset_at = w.reset_at.filter(|r| *r > now);
-        let held = [w.hold_until, w.next_slot]
-            .into_iter()
-            .flatten()
-            .filter(|h| *h > now)
-            .max();
+        let held = held_until(w, now);
         RateInfo {
             limit: w.limit,
             remaining: if reset_at.is_some() || w.reset_at.is_none() {
@@ -190,6 +189,15 @@ impl RateBudget {
             waiting_until: held.map(at),
         }
     }
+}
+
+/// Until when requests are held: the end of a 429's wait, or the reset of
+/// a window whose last requests are being spread (or are spent).
+fn held_until(w: &Window, now: Instant) -> Option<Instant> {
+    let hold = w.hold_until.filter(|h| *h > now);
+    let pacing = w.next_slot.is_some_and(|s| s > now) || w.remaining == Some(0);
+    let spread = w.reset_at.filter(|r| pacing && *r > now);
+    hold.into_iter().chain(spread).max()
 }
 
 /// Below this many requests left, the rest are spread across the window.

@@ -62,8 +62,13 @@ async fn the_last_requests_of_a_window_are_spread_until_its_reset() {
     assert!(starts[3] < Duration::from_secs(10), "{starts:?}");
     assert!(starts[1] >= Duration::from_secs(1), "spread, not bunched: {starts:?}");
     let held = seen.lock().unwrap();
-    assert!(!held.is_empty(), "the hold was announced");
-    assert!(held.iter().all(|i| i.waiting_until.is_some_and(|w| w > START)));
+    assert_eq!(held.len(), 1, "one hold, announced once: {held:?}");
+    assert_eq!(
+        held[0].waiting_until,
+        Some(START + 11),
+        "held until the reset (10.25 s)"
+    );
+    assert_eq!(held[0].reset_at, Some(START + 11));
 }
 
 #[tokio::test(start_paused = true)]

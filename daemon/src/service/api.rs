@@ -42,22 +42,6 @@ pub struct ApiCall {
 }
 
 impl Service {
-    /// `GET path?query` against the profile's API.
-    pub async fn api_get(
-        self: &Arc<Self>,
-        name: &str,
-        path: &str,
-        query: &[(String, String)],
-        actor: Option<Actor>,
-    ) -> Result<(u16, Value), WireError> {
-        let call = ApiCall {
-            path: path.to_string(),
-            query: query.to_vec(),
-            ..ApiCall::default()
-        };
-        self.api_call(name, call, actor).await.map(|a| (a.status, a.body))
-    }
-
     /// One client call to the profile's REST API.
     pub async fn api_call(
         self: &Arc<Self>,
@@ -309,6 +293,19 @@ mod tests {
         for bad in ["", "CONNECT", "TRACE", "GET /x", "\u{1b}"] {
             assert_eq!(parse_method(bad).unwrap_err().code, ErrorCode::InvalidRequest);
         }
+    }
+
+    #[test]
+    fn cursor_pages_merge_and_the_last_cursor_is_kept_only_when_cut() {
+        let first = json!({"records": [{"id": "1"}], "limit": 1, "next_cursor": "c1"});
+        let mut m = Merged::new(&first, "records");
+        assert_eq!(m.next_cursor.as_deref(), Some("c1"));
+        assert!(m.add(&json!({"records": [{"id": "2"}], "next_cursor": null}), "records"));
+        assert_eq!(m.next_cursor, None);
+        assert_eq!(m.cursor_body(first.clone())["next_cursor"], Value::Null);
+        let mut cut = Merged::new(&first, "records");
+        cut.truncated = true;
+        assert_eq!(cut.cursor_body(first)["next_cursor"], "c1");
     }
 
     #[test]
