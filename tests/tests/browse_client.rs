@@ -97,6 +97,7 @@ async fn pages_filters_and_sorting() {
     let capped = all(s, Resource::Users, |q| q.page = Page::All { max: 15 }).await;
     assert_eq!(capped.items.len(), 15);
     assert!(capped.truncated, "cut at the requested maximum");
+    assert_eq!(capped.meta.requests, 1, "one page of just what was wanted");
 
     let open = all(s, Resource::Incidents, |q| {
         q.filter.statuses = vec!["triggered".into(), "acknowledged".into()];

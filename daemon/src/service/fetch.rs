@@ -130,7 +130,10 @@ impl Service {
         let mut total = None;
         let mut offset = 0u32;
         loop {
-            let limit = MAX_PAGE.min(OFFSET_CAP - offset);
+            // No larger a page than what is still wanted (PagerDuty then
+            // says whether more exists beyond the maximum).
+            let wanted = u32::try_from(u64::from(max).saturating_sub(items.len() as u64)).unwrap_or(u32::MAX);
+            let limit = MAX_PAGE.min(OFFSET_CAP - offset).min(wanted.max(1));
             let page = self.list_page(profile, resource, base, offset, limit, cost).await?;
             total = total.or(page.total);
             let got = page.items.len() as u32;
