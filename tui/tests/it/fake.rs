@@ -280,20 +280,6 @@ impl FakeDaemon {
         let _ = self.events.send(event);
     }
 
-    /// New incidents arrive: every incidents watch is told (filtered by
-    /// its query); how many watches were.
-    pub fn add_incidents(&self, added: Vec<pdauth_common::browse::Incident>) -> usize {
-        let mut st = self.state.lock().unwrap();
-        if let Some(pdauth_common::browse::Items::Incidents(v)) =
-            st.account.items.get_mut(&pdauth_common::browse::Resource::Incidents)
-        {
-            v.extend(added.iter().cloned());
-        }
-        crate::fake_browse::push(&st.watchers, pdauth_common::browse::Resource::Incidents, |q| {
-            crate::fake_browse::incidents_added(q, &added)
-        })
-    }
-
     pub fn seen(&self) -> Vec<Request> {
         self.state.lock().unwrap().seen.clone()
     }
@@ -547,32 +533,8 @@ fn handle(
         {
             not_found(profile)
         }
-        Request::List { query, .. } => match st.account.list(query) {
-            Ok(page) => Reply::Ok(Response::List { page }),
-            Err(e) => Reply::Error(e),
-        },
-        Request::Get { resource, id, .. } => match st.account.get(*resource, id) {
-            Ok(page) => Reply::Ok(Response::Detail { page }),
-            Err(e) => Reply::Error(e),
-        },
-        Request::Watch { query, .. } => match st.account.list(query) {
-            Ok(page) => {
-                let watch = st.next_watch;
-                st.next_watch += 1;
-                st.watchers.insert(
-                    watch,
-                    Watcher {
-                        query: query.clone(),
-                        tx: session.clone(),
-                    },
-                );
-                Reply::Ok(Response::Watching { watch, page })
-            }
-            Err(e) => Reply::Error(e),
-        },
-        Request::Unwatch { watch } => {
-            st.watchers.remove(watch);
-            Reply::Ok(Response::Unwatched { watch: *watch })
+        Request::List { .. } | Request::Get { .. } | Request::Watch { .. } | Request::Unwatch { .. } => {
+            crate::fake_browse::handle(&mut st, request, session)
         }
     }
 }

@@ -9,10 +9,10 @@ use pdauth_common::browse::{
     Detail, DetailPage, EscalationPolicy, EscalationRule, FetchMeta, Incident, Items, ListChange, ListPage, ListQuery,
     OnCall, RateInfo, Ref, Resource, Schedule, Service, Team, User,
 };
-use pdauth_common::{ErrorCode, Event, ServerFrame, WireError};
+use pdauth_common::{ErrorCode, Event, Reply, Request, Response, ServerFrame, WireError};
 use tokio::sync::mpsc;
 
-use crate::fake::now;
+use crate::fake::{FakeDaemon, State, now};
 
 /// The account the fake daemon browses.
 #[derive(Debug, Clone)]
@@ -273,4 +273,50 @@ pub fn push(watchers: &HashMap<u64, Watcher>, resource: Resource, change: impl F
         }
     }
     sent
+}
+
+/// `List`, `Get`, `Watch` and `Unwatch` (for a known profile).
+pub fn handle(st: &mut State, request: &Request, session: &mpsc::UnboundedSender<ServerFrame>) -> Reply {
+    match request {
+        Request::List { query, .. } => match st.account.list(query) {
+            Ok(page) => Reply::Ok(Response::List { page }),
+            Err(e) => Reply::Error(e),
+        },
+        Request::Get { resource, id, .. } => match st.account.get(*resource, id) {
+            Ok(page) => Reply::Ok(Response::Detail { page }),
+            Err(e) => Reply::Error(e),
+        },
+        Request::Watch { query, .. } => match st.account.list(query) {
+            Ok(page) => {
+                let watch = st.next_watch;
+                st.next_watch += 1;
+                st.watchers.insert(
+                    watch,
+                    Watcher {
+                        query: query.clone(),
+                        tx: session.clone(),
+                    },
+                );
+                Reply::Ok(Response::Watching { watch, page })
+            }
+            Err(e) => Reply::Error(e),
+        },
+        Request::Unwatch { watch } => {
+            st.watchers.remove(watch);
+            Reply::Ok(Response::Unwatched { watch: *watch })
+        }
+        _ => Reply::Error(WireError::new(ErrorCode::InvalidRequest, "not a browsing request")),
+    }
+}
+
+impl FakeDaemon {
+    /// New incidents arrive: every incidents watch is told (filtered by
+    /// its query); how many watches were.
+    pub fn add_incidents(&self, added: Vec<Incident>) -> usize {
+        let mut st = self.state.lock().unwrap();
+        if let Some(Items::Incidents(v)) = st.account.items.get_mut(&Resource::Incidents) {
+            v.extend(added.iter().cloned());
+        }
+        push(&st.watchers, Resource::Incidents, |q| incidents_added(q, &added))
+    }
 }
