@@ -273,6 +273,7 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
             hint("s", "order by name, severity or expiry"),
             hint("n", "next profile that needs attention"),
             hint("Tab", "switch to the Audit screen"),
+            hint(":", "go to another screen (:incidents, :audit…)"),
         ],
         Mode::Filter => vec![
             hint("letters", "narrow the list as you type"),
@@ -288,6 +289,7 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
             hint("x", "revoke the tokens"),
             hint("Esc", "back to the profile list"),
             hint("Tab", "switch to the Audit screen"),
+            hint(":", "go to another screen"),
         ],
         Mode::Audit => vec![
             hint("j / k", "move in the log"),
@@ -295,6 +297,7 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
             hint("g / G", "newest / oldest"),
             hint("r", "fetch the log again"),
             hint("Tab / Esc", "back to the Tokens screen"),
+            hint(":", "go to another screen"),
         ],
         Mode::Disconnected => vec![],
         Mode::LoginWaiting { demo } => {

@@ -29,10 +29,10 @@ fn status_rank(status: &str) -> i64 {
 impl Row for Incident {
     const RESOURCE: Resource = Resource::Incidents;
     const COLUMNS: &'static [Column] = &[
-        col("#", 5, 7, 0),
+        col("#", 5, 6, 0),
         col("STATUS", 12, 12, 0),
         col("URG", 4, 4, 2),
-        col("PRI", 3, 4, 5),
+        col("PRI", 3, 3, 5),
         col("SERVICE", 8, 22, 3),
         col("ASSIGNEE", 8, 20, 4),
         live("AGE", 4, 1),

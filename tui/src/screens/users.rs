@@ -4,7 +4,7 @@
 use pdauth_common::browse::{Items, Resource, User};
 use ratatui::style::Style;
 
-use super::{Column, Ctx, Row, SortValue, clean, clean_opt, clean_refs, col, flex, summaries};
+use super::{Column, Ctx, Row, SortValue, clean, clean_opt, clean_refs, col, summaries};
 use crate::theme;
 
 const NAME: usize = 0;
@@ -31,11 +31,11 @@ fn contact_summary(user: &User) -> String {
 impl Row for User {
     const RESOURCE: Resource = Resource::Users;
     const COLUMNS: &'static [Column] = &[
-        flex("NAME", 12),
-        col("EMAIL", 10, 30, 1),
-        col("ROLE", 4, 16, 2),
-        col("TEAMS", 6, 24, 3),
-        col("CONTACT", 7, 22, 4),
+        col("NAME", 12, 28, 0),
+        col("EMAIL", 10, 32, 1),
+        col("ROLE", 4, 14, 2),
+        col("TEAMS", 6, 28, 3),
+        col("CONTACT", 7, 40, 4),
     ];
     const DEFAULT_SORT: (usize, bool) = (NAME, false);
 

@@ -67,8 +67,9 @@ pub(crate) fn clip(text: &str, width: usize) -> String {
 
 /// Which columns fit in `avail` cells and how wide each is: every column at
 /// its narrowest, dropping the most expendable ones until they fit; spare
-/// width widens the others up to their widest, the rest goes to the
-/// flexible column.
+/// width goes to the flexible column up to a third of the whole, then
+/// evenly to the others up to their widest, then to the flexible column
+/// (or the last one).
 pub(crate) fn widths(columns: &[Column], avail: u16) -> Vec<(usize, u16)> {
     let mut shown: Vec<usize> = (0..columns.len()).collect();
     let need = |shown: &[usize]| {
@@ -87,20 +88,28 @@ pub(crate) fn widths(columns: &[Column], avail: u16) -> Vec<(usize, u16)> {
     }
     let mut out: Vec<(usize, u16)> = shown.iter().map(|c| (*c, columns[*c].min)).collect();
     let mut spare = avail.saturating_sub(need(&shown));
-    // The flexible column (a title, a name) first gets up to two fifths of
+    // The flexible column (a title, a name) first gets up to a third of
     // the width, then the others grow to their widest, then it takes the
     // rest.
-    let target = avail / 5 * 2;
+    let target = avail / 3;
     if let Some((_, w)) = out.iter_mut().find(|(c, _)| columns[*c].flex) {
         let grow = target.saturating_sub(*w).min(spare);
         *w += grow;
         spare -= grow;
     }
-    for (c, w) in out.iter_mut() {
-        if !columns[*c].flex {
-            let grow = columns[*c].max.saturating_sub(*w).min(spare);
-            *w += grow;
-            spare -= grow;
+    // One cell at a time to each column still short of its widest, so no
+    // column starves while an earlier one fills up.
+    while spare > 0 {
+        let mut grew = false;
+        for (c, w) in out.iter_mut() {
+            if spare > 0 && !columns[*c].flex && *w < columns[*c].max {
+                *w += 1;
+                spare -= 1;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
         }
     }
     match out.iter_mut().find(|(c, _)| columns[*c].flex) {
@@ -144,10 +153,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, resource: Resource,
             } else {
                 format!("Loading {} from PagerDuty…", resource_title(resource).to_lowercase())
             }
-        } else if !s.filter.is_empty() {
-            format!("No row contains “{}”. Esc clears the filter.", clip(&s.filter, 40))
-        } else {
+        } else if table.is_empty() {
             empty_words(resource, &s.query)
+        } else {
+            format!("No row contains “{}”. Esc clears the filter.", clip(&s.filter, 40))
         };
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(block), area);
         return;
