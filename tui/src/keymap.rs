@@ -536,6 +536,87 @@ mod tests {
     }
 
     #[test]
+    fn the_command_bar_opens_from_every_screen_and_takes_every_printable_key() {
+        let colon = key(KeyCode::Char(':'));
+        for mode in [
+            Mode::Tokens,
+            Mode::Detail,
+            Mode::Audit,
+            Mode::List(Resource::Teams),
+            Mode::Item(Resource::Incidents),
+        ] {
+            assert_eq!(action(mode, false, &colon), Some(Action::OpenCommand), "{mode:?}");
+        }
+        assert_eq!(action(Mode::Filter, false, &colon), Some(Action::FilterChar(':')));
+        for c in ['q', '?', 'j', ':'] {
+            assert_eq!(
+                action(Mode::Command, false, &key(KeyCode::Char(c))),
+                Some(Action::CommandChar(c))
+            );
+        }
+        assert_eq!(
+            action(Mode::Command, false, &key(KeyCode::Tab)),
+            Some(Action::CommandComplete)
+        );
+        assert_eq!(
+            action(Mode::Command, false, &key(KeyCode::Esc)),
+            Some(Action::CommandCancel)
+        );
+        assert_eq!(
+            action(Mode::Command, false, &key(KeyCode::Enter)),
+            Some(Action::CommandRun)
+        );
+    }
+
+    #[test]
+    fn quick_filters_belong_to_the_incidents_list() {
+        let incidents = Mode::List(Resource::Incidents);
+        assert_eq!(
+            action(incidents, false, &key(KeyCode::Char('1'))),
+            Some(Action::QuickStatus(Quick::Triggered))
+        );
+        assert_eq!(
+            action(incidents, false, &key(KeyCode::Char('0'))),
+            Some(Action::QuickStatus(Quick::Open))
+        );
+        assert_eq!(
+            action(incidents, false, &key(KeyCode::Char('u'))),
+            Some(Action::CycleUrgency)
+        );
+        assert_eq!(
+            action(incidents, false, &key(KeyCode::Char('m'))),
+            Some(Action::ToggleMine)
+        );
+        assert_eq!(action(incidents, false, &key(KeyCode::Char('j'))), Some(Action::Down));
+        let users = Mode::List(Resource::Users);
+        assert_eq!(action(users, false, &key(KeyCode::Char('1'))), None);
+        assert_eq!(action(users, false, &key(KeyCode::Char('m'))), None);
+        assert!(hints(incidents).iter().any(|h| h.keys == "u"));
+        assert!(!hints(users).iter().any(|h| h.keys == "u"));
+    }
+
+    #[test]
+    fn lists_and_details_keys() {
+        let list = Mode::List(Resource::Services);
+        assert_eq!(action(list, false, &key(KeyCode::Enter)), Some(Action::Open));
+        assert_eq!(action(list, false, &key(KeyCode::Char('s'))), Some(Action::CycleSort));
+        assert_eq!(action(list, false, &key(KeyCode::Char('S'))), Some(Action::SortReverse));
+        assert_eq!(
+            action(list, false, &key(KeyCode::Char('p'))),
+            Some(Action::SwitchProfile)
+        );
+        assert_eq!(action(list, false, &key(KeyCode::Char('r'))), Some(Action::Reload));
+        assert_eq!(action(list, false, &key(KeyCode::PageDown)), Some(Action::PageDown));
+        let item = Mode::Item(Resource::Incidents);
+        assert_eq!(action(item, false, &key(KeyCode::Char('o'))), Some(Action::OpenBrowser));
+        assert_eq!(action(item, false, &key(KeyCode::Esc)), Some(Action::Back));
+        assert_eq!(action(item, false, &key(KeyCode::Char('G'))), Some(Action::Bottom));
+        for mode in [list, item, Mode::Command] {
+            assert!(!hints(mode).is_empty() && !footer(mode).is_empty(), "{mode:?}");
+        }
+    }
+
+    #[test]
     fn releases_are_ignored() {
         let mut k = key(KeyCode::Char('q'));
         k.kind = KeyEventKind::Release;

@@ -293,3 +293,13 @@ fn wide_characters_are_cut_by_display_width() {
     assert_eq!(browse::clip("exactly10!", 10), "exactly10!");
     assert_eq!(browse::clip("eleven char", 10), "eleven ch…");
 }
+
+#[test]
+fn a_list_says_it_is_loading_until_its_first_answer() {
+    let mut app = crate::fixtures::connected_app();
+    app.browse.profile = Some(PROFILE.into());
+    app.show(Screen::List(Resource::Oncalls));
+    let screen = text(render_at(&app, 80, 12).backend().buffer());
+    assert!(screen.contains("Loading on call now from PagerDuty…"), "{screen}");
+    assert!(screen.contains("oncall"), "{screen}");
+}
