@@ -130,13 +130,22 @@ impl App {
 
     /// On (re)connecting: every watch died with the old connection. The
     /// first time, pick the profile and the starting screen: incidents when
-    /// some profile can browse, the Tokens screen otherwise.
+    /// some profile can browse, the Tokens screen otherwise. A profile that
+    /// is still configured stays browsed even without a usable token: its
+    /// lists say so where they are.
     pub(super) fn browse_connected(&mut self) {
         self.forget_watches();
-        let usable = self.usable_profiles();
-        let keep = self.browse.profile.as_deref().is_some_and(|p| usable.contains(&p));
-        if !keep {
-            self.browse.profile = usable.first().map(|p| p.to_string());
+        let known = |name: &str| self.profiles.iter().any(|p| p.name == name);
+        if !self.browse.profile.as_deref().is_some_and(known) {
+            let first = self.usable_profiles().first().map(|p| p.to_string());
+            if first != self.browse.profile {
+                for table in self.browse.tables.values_mut() {
+                    table.get_mut().clear();
+                }
+                self.browse.item = None;
+                self.browse.open_by_service = None;
+            }
+            self.browse.profile = first;
         }
         if !self.browse.started {
             self.browse.started = true;

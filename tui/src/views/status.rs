@@ -4,6 +4,7 @@
 //! Reads the state only.
 
 use pdauth_common::browse::FetchMeta;
+use pdauth_common::sanitize::for_terminal;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -27,11 +28,14 @@ pub(crate) fn spans(app: &App, now: i64) -> Vec<Span<'static>> {
     let Some(name) = app.browse.profile.clone() else {
         return vec![Span::styled(" no profile to browse with", theme::dim())];
     };
-    let mut out = vec![Span::raw(" "), Span::styled(clip(&name, 24), theme::title())];
+    let mut out = vec![
+        Span::raw(" "),
+        Span::styled(clip(&for_terminal(&name), 24), theme::title()),
+    ];
     if let Some(p) = app.profiles.iter().find(|p| p.name == name) {
         if let Some(sub) = p.account.as_ref().and_then(|a| a.subdomain.clone()) {
             out.push(sep());
-            out.push(Span::raw(clip(&sub, 24)));
+            out.push(Span::raw(clip(&for_terminal(&sub), 24)));
         }
         let state = words::condition(p, now);
         out.push(sep());

@@ -502,3 +502,36 @@ fn open_incidents_are_counted_per_service() {
     assert_eq!(counts.get("PCHK001"), Some(&2));
     assert_eq!(counts.get("PSRCH02"), Some(&2));
 }
+
+#[test]
+fn reconnecting_keeps_the_profile_while_it_is_configured() {
+    let mut app = browsing(Resource::Incidents);
+    app.update(Msg::Disconnected { message: "gone".into() });
+    let mut profiles = fixtures::every_state();
+    let browsed = profiles.iter_mut().find(|p| p.name == PROFILE).unwrap();
+    browsed.state = pdauth_common::TokenState::NeedsLogin;
+    let effects = app.update(Msg::Connected {
+        daemon_version: "0.1.0".into(),
+        profiles: profiles.clone(),
+        storage: fixtures::storage(),
+    });
+    assert_eq!(
+        app.browse.profile.as_deref(),
+        Some(PROFILE),
+        "its lists say what is wrong"
+    );
+    assert_eq!(effects, vec![watch(PROFILE, default_query(Resource::Incidents))]);
+
+    // Gone from the configuration: another profile, none of the old rows.
+    app.update(Msg::Disconnected { message: "gone".into() });
+    profiles.retain(|p| p.name != PROFILE);
+    let effects = app.update(Msg::Connected {
+        daemon_version: "0.1.0".into(),
+        profiles,
+        storage: fixtures::storage(),
+    });
+    let other = app.browse.profile.clone().expect("another usable profile");
+    assert_ne!(other, PROFILE);
+    assert_eq!(effects, vec![watch(&other, default_query(Resource::Incidents))]);
+    assert_eq!(app.list().unwrap().len(), 0);
+}
