@@ -63,8 +63,9 @@ impl Row for OnCall {
         }
     }
 
+    /// `Enter` opens the user's detail: the breadcrumbs name the user.
     fn label(&self) -> String {
-        format!("{} L{}", opt_text(&self.escalation_policy), self.level)
+        summary(&self.user)
     }
 
     /// An on-call entry has no detail of its own: its user's is opened.

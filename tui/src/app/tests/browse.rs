@@ -535,3 +535,23 @@ fn reconnecting_keeps_the_profile_while_it_is_configured() {
     assert_eq!(effects, vec![watch(&other, default_query(Resource::Incidents))]);
     assert_eq!(app.list().unwrap().len(), 0);
 }
+
+#[test]
+fn enter_on_an_on_call_entry_opens_its_user() {
+    let mut app = browsing(Resource::Oncalls);
+    let effects = app.update(code(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::Request(Request::Get {
+            profile: PROFILE.into(),
+            resource: Resource::Users,
+            id: "PADA001".into(),
+            fresh: false,
+        })]
+    );
+    assert_eq!(
+        crate::views::breadcrumbs(&app).as_deref(),
+        Some("oncall › Ada Lovelace")
+    );
+    assert_eq!(app.mode(), Mode::Item(Resource::Users));
+}
