@@ -51,6 +51,12 @@ pub struct DaemonSettings {
     /// Audit entries kept per profile (newest first) and their maximum age.
     pub audit_max_entries: u64,
     pub audit_max_age: Duration,
+    /// How long a fetched list or detail is served from the cache without
+    /// asking PagerDuty again.
+    pub cache_ttl: Duration,
+    /// How often a watched list is polled (at least; big lists are polled
+    /// less often so watches never use more than a share of the budget).
+    pub poll_interval: Duration,
 }
 
 impl Default for DaemonSettings {
@@ -63,6 +69,8 @@ impl Default for DaemonSettings {
             keepalive: Duration::from_secs(7 * 86_400),
             audit_max_entries: 1_000,
             audit_max_age: Duration::from_secs(90 * 86_400),
+            cache_ttl: Duration::from_secs(15),
+            poll_interval: Duration::from_secs(10),
         }
     }
 }
@@ -119,6 +127,8 @@ struct RawDaemon {
     keepalive_days: Option<Spanned<u64>>,
     audit_max_entries: Option<Spanned<u64>>,
     audit_retention_days: Option<Spanned<u64>>,
+    cache_ttl_secs: Option<Spanned<u64>>,
+    poll_secs: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +204,8 @@ impl Config {
                 audit_max_age: Duration::from_secs(
                     ctx.int(d.audit_retention_days, "daemon.audit_retention_days", 1, 3650, 90)? * 86_400,
                 ),
+                cache_ttl: ctx.secs(d.cache_ttl_secs, "daemon.cache_ttl_secs", 1, 3600, 15)?,
+                poll_interval: ctx.secs(d.poll_secs, "daemon.poll_secs", 2, 3600, 10)?,
             },
             None => DaemonSettings::default(),
         };

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::browse::{self, Browse, ServiceSource};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::load_key;
@@ -96,6 +97,31 @@ fn take_lock(state_dir: &Path) -> Result<File, StartError> {
     }
 }
 
+/// What was fetched with a profile's old login is not served after it was
+/// revoked or replaced (it may belong to another account or user).
+async fn forget_on_login_changes(service: Arc<Service>, browse: Arc<Browse>, shutdown: CancellationToken) {
+    let mut events = service.subscribe();
+    loop {
+        let event = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            event = events.recv() => event,
+        };
+        match event {
+            Ok(pdauth_common::Event::Revoked { profile, .. } | pdauth_common::Event::LoginCompleted { profile }) => {
+                browse.forget(&profile)
+            }
+            Ok(_) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                // Missed events might have been logins: forget everything.
+                for name in service.config().profiles.keys() {
+                    browse.forget(name);
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
 impl Daemon {
     /// Start everything; returns once the socket accepts connections.
     pub async fn start(opts: Options) -> Result<Daemon, StartError> {
@@ -151,7 +177,26 @@ impl Daemon {
             tasks.clone(),
             shutdown.clone(),
         ));
-        tasks.spawn(ipc::serve(listener, service.clone(), opts.limits, shutdown.clone()));
+        let browse = Browse::new(
+            Arc::new(ServiceSource(service.clone())),
+            browse::Settings {
+                cache_ttl: service.config().daemon.cache_ttl,
+                poll_interval: service.config().daemon.poll_interval,
+            },
+            shutdown.clone(),
+        );
+        tasks.spawn(forget_on_login_changes(
+            service.clone(),
+            browse.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(ipc::serve(
+            listener,
+            service.clone(),
+            browse,
+            opts.limits,
+            shutdown.clone(),
+        ));
         tracing::info!(socket = %opts.socket.display(), profiles = service.config().profiles.len(), "pdauthd ready");
         Ok(Daemon {
             service,

@@ -2,6 +2,7 @@
 //! with its own loopback callback listener, keeps tokens sealed in SQLite,
 //! revokes them, and serves its clients over a local socket.
 
+pub mod browse;
 pub mod callback;
 pub mod clock;
 pub mod config;

@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use secrecy::ExposeSecret;
 
+use crate::browse::Browse;
 use crate::service::{ApiCall, Service};
-use pdauth_common::{Actor, Reply, Request, Response};
+use pdauth_common::{Actor, ErrorCode, Reply, Request, Response, WireError};
 
-/// Answer one request (not `Subscribe`, which the session handles).
-pub async fn dispatch(service: &Arc<Service>, request: Request, actor: Option<Actor>) -> Reply {
+/// Answer one request (not `Subscribe`, `Watch` or `Unwatch`, which belong
+/// to the connection and are handled by its session).
+pub async fn dispatch(service: &Arc<Service>, browse: &Browse, request: Request, actor: Option<Actor>) -> Reply {
     let result = match request {
         Request::Ping => Ok(Response::Pong {
             daemon_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -64,19 +66,22 @@ pub async fn dispatch(service: &Arc<Service>, request: Request, actor: Option<Ac
                 truncated: a.truncated,
             })
         }
-        Request::List { profile, query, .. } => service
-            .fetch_list(&profile, &query)
+        Request::List { profile, query, fresh } => browse
+            .list(&profile, query, fresh)
             .await
             .map(|page| Response::List { page }),
         Request::Get {
-            profile, resource, id, ..
-        } => service
-            .fetch_detail(&profile, resource, &id)
+            profile,
+            resource,
+            id,
+            fresh,
+        } => browse
+            .detail(&profile, resource, &id, fresh)
             .await
             .map(|page| Response::Detail { page }),
-        Request::Watch { .. } | Request::Unwatch { .. } => Err(pdauth_common::WireError::new(
-            pdauth_common::ErrorCode::InvalidRequest,
-            "this pdauthd does not serve that request yet",
+        Request::Watch { .. } | Request::Unwatch { .. } => Err(WireError::new(
+            ErrorCode::Internal,
+            "watches belong to a connection; this one could not take it",
         )),
     };
     match result {

@@ -5,6 +5,7 @@
 
 mod dispatch;
 mod session;
+mod watches;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use interprocess::os::unix::local_socket::ListenerOptionsExt;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::browse::Browse;
 use crate::service::Service;
 use crate::store::ensure_private_dir;
 
@@ -144,7 +146,13 @@ fn clear_stale(path: &Path) -> Result<(), BindError> {
 }
 
 /// Accept connections until shutdown; each gets its own session task.
-pub async fn serve(listener: IpcListener, service: Arc<Service>, limits: Limits, shutdown: CancellationToken) {
+pub async fn serve(
+    listener: IpcListener,
+    service: Arc<Service>,
+    browse: Arc<Browse>,
+    limits: Limits,
+    shutdown: CancellationToken,
+) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let our_uid = rustix::process::geteuid().as_raw();
     loop {
@@ -162,13 +170,14 @@ pub async fn serve(listener: IpcListener, service: Arc<Service>, limits: Limits,
         };
         let permit = slots.clone().try_acquire_owned().ok();
         let service = service.clone();
+        let browse = browse.clone();
         // Sessions outlive the accept loop until critical work has drained.
         let closing = service.closing_token().clone();
         let limits = limits.clone();
         service.clone().tasks().spawn(async move {
             match permit {
                 Some(permit) => {
-                    session::run(stream, service, our_uid, limits, closing).await;
+                    session::run(stream, service, browse, our_uid, limits, closing).await;
                     drop(permit);
                 }
                 None => session::refuse_busy(stream).await,

@@ -15,6 +15,8 @@ use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
 use super::dispatch::dispatch;
+use super::watches::Watches;
+use crate::browse::Browse;
 use crate::service::Service;
 use pdauth_common::{
     Actor, ClientFrame, CodecError, ErrorCode, Event, JsonLineCodec, PROTOCOL_VERSION, Reply, Request, Response,
@@ -71,7 +73,14 @@ async fn send_error_and_close(conn: &mut Conn, code: ErrorCode, message: impl In
     let _ = tokio::time::timeout(Duration::from_secs(1), conn.close()).await;
 }
 
-pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Limits, shutdown: CancellationToken) {
+pub async fn run(
+    stream: Stream,
+    service: Arc<Service>,
+    browse: Arc<Browse>,
+    our_uid: u32,
+    limits: Limits,
+    shutdown: CancellationToken,
+) {
     let peer = stream.peer_creds().ok();
     let peer_uid = peer.as_ref().and_then(|c| c.euid());
     let peer_pid = peer.as_ref().and_then(|c| c.pid());
@@ -139,6 +148,7 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
     let (out_tx, mut out_rx) = mpsc::channel::<ServerFrame>(limits.outbound_queue);
     let in_flight = Arc::new(Semaphore::new(limits.max_in_flight));
     let mut events: Option<broadcast::Receiver<Event>> = None;
+    let mut watches = Watches::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_activity = Instant::now();
@@ -190,15 +200,26 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
                             }),
                         })
                     }
+                    Some(Ok(ClientFrame::Request { id, request: Request::Watch { profile, query } })) => {
+                        watches.start(id, &browse, profile, query, out_tx.clone())
+                    }
+                    Some(Ok(ClientFrame::Request { id, request: Request::Unwatch { watch } })) => {
+                        let result = match watches.stop(watch) {
+                            Ok(response) => Reply::Ok(response),
+                            Err(error) => Reply::Error(error),
+                        };
+                        Some(ServerFrame::Reply { id, result })
+                    }
                     Some(Ok(ClientFrame::Request { id, request })) => {
                         match in_flight.clone().try_acquire_owned() {
                             Ok(permit) => {
                                 let service = service.clone();
+                                let browse = browse.clone();
                                 let out = out_tx.clone();
                                 // Not tied to this connection: a client that
                                 // vanishes cannot cancel a login or revoke half-way.
                                 service.clone().tasks().spawn(async move {
-                                    let result = dispatch(&service, request, actor).await;
+                                    let result = dispatch(&service, &browse, request, actor).await;
                                     let _ = out.send(ServerFrame::Reply { id, result }).await;
                                     drop(permit);
                                 });
@@ -229,7 +250,7 @@ pub async fn run(stream: Stream, service: Arc<Service>, our_uid: u32, limits: Li
                     }
                 }
                 let busy = in_flight.available_permits() < limits.max_in_flight;
-                if events.is_none() && !busy && last_activity.elapsed() >= limits.idle_timeout {
+                if events.is_none() && !busy && watches.is_empty() && last_activity.elapsed() >= limits.idle_timeout {
                     break;
                 }
                 None
