@@ -12,7 +12,7 @@ use pdauth_common::{ErrorCode, Request, WireError};
 
 use crate::fake::{FakeDaemon, State};
 use crate::fake_browse::incident;
-use crate::tmux::{DEADLINE, Tmux, runtime, selected_line, should_run};
+use crate::tmux::{DEADLINE, Tmux, demo_binaries_built, runtime, selected_line, should_run};
 
 fn wait_seen(daemon: &FakeDaemon, what: &str, pred: impl Fn(&Request) -> bool) {
     let start = Instant::now();
@@ -148,5 +148,58 @@ fn a_missing_scope_is_explained_where_it_happens() {
     let help = tmux.wait_for("the help", |s| s.contains("Keys: Incidents"));
     assert!(help.contains("triggered / acknowledged / resolved"), "{help}");
     tmux.keys(&["Escape", "q"]);
+    tmux.assert_exited_cleanly();
+}
+
+#[test]
+fn real_demo_browses_incidents_with_the_command_bar_and_the_filter() {
+    let test = "real_demo_browses_incidents_with_the_command_bar_and_the_filter";
+    if !should_run(test) || !demo_binaries_built(test) {
+        return;
+    }
+    let tmux = Tmux::start_args("demo");
+    tmux.wait_for("the demo profile", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
+    });
+    tmux.keys(&["l"]);
+    tmux.wait_for("the login dialog", |s| s.contains("Waiting for approval"));
+    tmux.keys(&["a"]);
+    tmux.wait_for("the profile valid", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("valid"))
+    });
+
+    tmux.keys(&[":", "inc", "Tab"]);
+    tmux.wait_for("the completed command", |s| s.contains(":incidents▏"));
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the sandbox's open incidents", |s| {
+        s.contains("Incidents [open]")
+            && selected_line(s).is_some_and(|l| l.contains("triggered") || l.contains("acknowledged"))
+    });
+    assert!(screen.contains("demo · acme-sandbox · valid"), "{screen}");
+    let number: String = selected_line(&screen)
+        .and_then(|l| l.split('›').nth(1).map(str::to_string))
+        .and_then(|rest| rest.split_whitespace().next().map(str::to_string))
+        .expect("the selected incident's number");
+    assert!(number.chars().all(|c| c.is_ascii_digit()), "{number}");
+
+    tmux.keys(&["/", &number]);
+    tmux.wait_for("the filtered list", |s| {
+        s.contains(&format!("/{number}")) && selected_line(s).is_some_and(|l| l.contains(&number))
+    });
+    tmux.keys(&["Enter", "Enter"]);
+    let crumbs = format!("incidents › #{number}");
+    let detail = tmux.wait_for("the incident's detail", |s| s.contains(&crumbs) && s.contains("Status"));
+    assert!(
+        detail.contains("https://acme-sandbox.pagerduty.com/incidents/"),
+        "{detail}"
+    );
+
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the list again", |s| {
+        s.contains("Incidents [open]") && !s.contains(&crumbs)
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the filter cleared", |s| !s.contains(&format!("/{number}")));
+    tmux.keys(&["q"]);
     tmux.assert_exited_cleanly();
 }
