@@ -120,3 +120,20 @@ async fn writes_need_a_write_scope() {
     let read = r.daemon.pdauth(&["api", "/users/me"]).await;
     assert_eq!(read.code, Some(0), "{}", read.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merged_list_cut_at_the_offset_cap_says_so_on_stderr() {
+    let r = Rig::build("work", &["--scale", "large"], |c| c).await;
+    let mut c = r.client().await;
+    r.login(&mut c).await;
+    let out = r
+        .daemon
+        .pdauth(&["api", "/incidents", "-q", "date_range=all", "--paginate"])
+        .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.contains("10,000"), "{}", out.stderr);
+    let body = out.json();
+    assert_eq!(body["incidents"].as_array().unwrap().len(), 10_000);
+    assert_eq!(body["more"], true);
+    assert_eq!(r.sim.stats().await["rate_limited"], 0);
+}
