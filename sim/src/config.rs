@@ -217,6 +217,8 @@ pub struct SimConfig {
     pub data_epoch: Option<std::time::SystemTime>,
     /// The sandbox's notion of "now"; tests advance it instead of sleeping.
     pub clock: SimClock,
+    /// Open, acknowledge or resolve an incident this often (off when `None`).
+    pub activity: Option<Duration>,
 }
 
 impl Default for SimConfig {
@@ -236,6 +238,7 @@ impl Default for SimConfig {
             scale: Scale::Small,
             data_epoch: None,
             clock: SimClock::default(),
+            activity: None,
         }
     }
 }
@@ -344,6 +347,9 @@ pub struct Args {
     /// Size of the seeded account: `small` (the demo's) or `large` (over 10,000 incidents).
     #[arg(long, value_enum, default_value = "small")]
     pub scale: Scale,
+    /// Every SECS seconds open, acknowledge or resolve an incident, as a busy account would.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub activity: Option<u64>,
 }
 
 impl Args {
@@ -364,6 +370,7 @@ impl Args {
             scale: self.scale,
             data_epoch: None,
             clock: SimClock::default(),
+            activity: self.activity.map(Duration::from_secs),
         };
         config.validate()?;
         Ok(config)

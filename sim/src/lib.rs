@@ -12,6 +12,7 @@
 //! pdauth-sim [--addr 127.0.0.1:0] [--client ID=REDIRECT_URI[=SECRET]]... [--access-ttl 3600]
 //!            [--refresh-ttl 86400] [--code-ttl 30] [--rate-limit 960] [--subdomain acme-sandbox]
 //!            [--region us|eu] [--tls --ca-out PATH] [--seed 1] [--scale small|large]
+//!            [--activity SECS]
 //! ```
 //!
 //! The first stdout line is the base URL (`http://127.0.0.1:PORT`, or `https://...` with
@@ -23,6 +24,9 @@
 //!   `--client ID=URI=SECRET` a confidential one (secret required at token and revoke).
 //!   Repeat a flag with the same id for more redirect URIs; naming `pdauth-demo` replaces its
 //!   default registration. Redirect URIs match byte for byte.
+//! * Activity: `--activity SECS` opens, acknowledges or resolves an incident every SECS
+//!   seconds (seeded; the number of open incidents stays near its start), so a watching
+//!   client sees lists change. `pdauth demo` turns it on.
 //! * TLS: `--tls --ca-out PATH` generates a CA and a certificate for `127.0.0.1`, `::1` and
 //!   `localhost`, writes the CA PEM to PATH (mode 0644) and serves HTTPS.
 //!
@@ -238,6 +242,7 @@
 //! that stops when dropped; [`serve`] runs it on a given listener until a future completes;
 //! [`Sandbox`] splits preparation (base URL, CA) from serving.
 
+mod activity;
 mod api;
 mod clients;
 mod clock;
@@ -286,6 +291,17 @@ pub struct Sandbox {
     ca_pem: Option<String>,
     base_url: String,
     clock: SimClock,
+    /// `--activity`: the state it changes, how often, and the seed.
+    activity: Option<(Shared, std::time::Duration, u64)>,
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Sandbox {
@@ -307,8 +323,10 @@ impl Sandbox {
         let base_url = base_url(local_addr, config.tls);
         let signer = jwt::JwtSigner::sandbox()?;
         let state: Shared = Arc::new(AppState::new(&config, base_url.clone(), signer));
+        let activity = config.activity.map(|every| (state.clone(), every, config.seed));
         Ok(Self {
             router: router(state),
+            activity,
             tls,
             ca_pem,
             base_url,
@@ -334,6 +352,10 @@ impl Sandbox {
     /// Serves on `listener` until `shutdown` completes.
     pub async fn run(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         tracing::info!(base_url = %self.base_url, "PagerDuty sandbox serving");
+        // Dropped (and so stopped) with the server.
+        let _activity = self
+            .activity
+            .map(|(state, every, seed)| AbortOnDrop(tokio::spawn(activity::run(state, every, seed))));
         server::run(listener, self.router, self.tls, shutdown).await
     }
 }

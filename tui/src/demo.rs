@@ -26,6 +26,9 @@ use crate::client::Connection;
 use crate::exit::{self, CliError};
 use crate::runtime;
 
+/// The demo's sandbox opens, acknowledges or resolves an incident this often,
+/// so lists visibly change while you watch.
+pub const ACTIVITY_SECS: u64 = 20;
 /// Prefix of the demo's temporary directories (and of kept logs).
 pub const DIR_PREFIX: &str = "pdauth-demo-";
 /// The file in a demo directory naming the process that owns it.
@@ -239,7 +242,9 @@ impl Session {
         cmd.arg("--addr")
             .arg("127.0.0.1:0")
             .arg("--client")
-            .arg(client_flag(redirect_port));
+            .arg(client_flag(redirect_port))
+            .arg("--activity")
+            .arg(ACTIVITY_SECS.to_string());
         die_with_parent(&mut cmd);
         let mut child = Command::from(cmd)
             .stdin(Stdio::null())

@@ -22,9 +22,11 @@ pub use oncalls::{OnCall, earliest_only, oncalls};
 #[cfg(test)]
 pub use people::Role;
 pub use people::{ContactKind, ContactMethod, Team, TeamRole, User};
+pub use rng::SplitMix64;
 pub use schedules::{Schedule, Span, coverage_percentage};
 pub use seed::generate;
-pub use services::{EscalationPolicy, Priority, Service, Target};
+pub(crate) use seed::incident_title;
+pub use services::{EscalationPolicy, Priority, Service, ServiceMode, Target};
 pub use store::{HookError, IncidentStore};
 
 use std::collections::HashMap;

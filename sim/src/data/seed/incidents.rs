@@ -175,7 +175,8 @@ fn long_title(data: &Dataset) -> String {
     title
 }
 
-fn fill_title(rng: &mut SplitMix64, service: &str) -> String {
+/// A monitoring-style title for an incident on `service`.
+pub(crate) fn fill_title(rng: &mut SplitMix64, service: &str) -> String {
     let slug: String = service
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')

@@ -4,6 +4,8 @@
 //! from the epoch.
 
 mod incidents;
+
+pub(crate) use incidents::fill_title as incident_title;
 mod people;
 mod schedules;
 mod services;
