@@ -136,6 +136,11 @@ impl Service {
                 call.body,
             )
             .await;
+            // What the answer says about the budget counts before the next
+            // request of the profile may start.
+            if let Ok(resp) = &sent {
+                budget.record(resp.status, &resp.rate);
+            }
             drop(ticket);
             let resp = match sent {
                 Ok(resp) => resp,
@@ -147,7 +152,6 @@ impl Service {
                 }
                 Err(why) => return Err(err(ErrorCode::Upstream, why)),
             };
-            budget.record(resp.status, &resp.rate);
             match resp.status {
                 429 if limited < RATE_RETRIES => limited += 1,
                 429 => {
