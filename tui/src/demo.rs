@@ -26,8 +26,8 @@ use crate::client::Connection;
 use crate::exit::{self, CliError};
 use crate::runtime;
 
-/// The demo's sandbox opens, acknowledges or resolves an incident this often,
-/// so lists visibly change while you watch.
+/// By default the demo's sandbox opens, acknowledges or resolves an incident
+/// this often, so lists visibly change while you watch.
 pub const ACTIVITY_SECS: u64 = 20;
 /// Prefix of the demo's temporary directories (and of kept logs).
 pub const DIR_PREFIX: &str = "pdauth-demo-";
@@ -222,6 +222,8 @@ struct Session {
     dir: tempfile::TempDir,
     sim: Option<Child>,
     daemon: Option<Child>,
+    /// `--activity` for the sandbox; 0 leaves it out.
+    activity_secs: u64,
 }
 
 impl Session {
@@ -242,9 +244,10 @@ impl Session {
         cmd.arg("--addr")
             .arg("127.0.0.1:0")
             .arg("--client")
-            .arg(client_flag(redirect_port))
-            .arg("--activity")
-            .arg(ACTIVITY_SECS.to_string());
+            .arg(client_flag(redirect_port));
+        if self.activity_secs > 0 {
+            cmd.arg("--activity").arg(self.activity_secs.to_string());
+        }
         die_with_parent(&mut cmd);
         let mut child = Command::from(cmd)
             .stdin(Stdio::null())
@@ -389,7 +392,7 @@ async fn terminate(child: &mut Child) {
 
 /// Run the whole demo; returns once the UI is closed and everything is
 /// cleaned up.
-pub async fn run() -> Result<(), CliError> {
+pub async fn run(activity_secs: u64) -> Result<(), CliError> {
     let bins = Binaries::next_to_self()?;
     let uid = rustix::process::geteuid().as_raw();
     remove_stale_dirs(&std::env::temp_dir(), uid, UNCLAIMED_GRACE);
@@ -405,6 +408,7 @@ pub async fn run() -> Result<(), CliError> {
         dir,
         sim: None,
         daemon: None,
+        activity_secs,
     };
 
     let result = tokio::select! {

@@ -107,7 +107,15 @@ pub enum Command {
     /// write scope).
     Api(api::ApiArgs),
     /// Try everything against a local PagerDuty sandbox, in a throw-away setup.
-    Demo,
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The sandbox opens, acknowledges or resolves an incident every SECS
+    /// seconds, so live lists visibly change; 0 keeps the account still.
+    #[arg(long, value_name = "SECS", default_value_t = demo::ACTIVITY_SECS)]
+    pub activity: u64,
 }
 
 #[derive(Debug, Args)]
@@ -144,7 +152,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Refresh { profile }) => refresh::run(&socket, &profile).await,
         Some(Command::Audit { profile, json, limit }) => audit::run(&socket, profile, json, limit).await,
         Some(Command::Api(args)) => api::run(&socket, args).await,
-        Some(Command::Demo) => demo::run().await,
+        Some(Command::Demo(args)) => demo::run(args.activity).await,
     }
 }
 

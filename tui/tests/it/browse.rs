@@ -157,7 +157,8 @@ fn real_demo_browses_incidents_with_the_command_bar_and_the_filter() {
     if !should_run(test) || !demo_binaries_built(test) {
         return;
     }
-    let tmux = Tmux::start_args("demo");
+    // A still account: the incident picked below must stay open.
+    let tmux = Tmux::start_args("demo --activity 0");
     tmux.wait_for("the demo profile", |s| {
         s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
     });
@@ -200,6 +201,56 @@ fn real_demo_browses_incidents_with_the_command_bar_and_the_filter() {
     });
     tmux.keys(&["Escape"]);
     tmux.wait_for("the filter cleared", |s| !s.contains(&format!("/{number}")));
+    tmux.keys(&["q"]);
+    tmux.assert_exited_cleanly();
+}
+
+/// The highest incident number on screen (the incidents list shows the
+/// newest first).
+fn top_number(screen: &str) -> Option<u64> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            l.trim_start_matches('│')
+                .trim_start_matches([' ', '›'])
+                .split_whitespace()
+                .next()
+        })
+        .filter_map(|word| word.parse::<u64>().ok())
+        .max()
+}
+
+#[test]
+fn real_demo_shows_a_new_incident_while_you_watch() {
+    let test = "real_demo_shows_a_new_incident_while_you_watch";
+    if !should_run(test) || !demo_binaries_built(test) {
+        return;
+    }
+    // The sandbox changes an incident every second.
+    let tmux = Tmux::start_args("demo --activity 1");
+    tmux.wait_for("the demo profile", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
+    });
+    tmux.keys(&["l"]);
+    tmux.wait_for("the login dialog", |s| s.contains("Waiting for approval"));
+    tmux.keys(&["a"]);
+    tmux.wait_for("the profile valid", |s| {
+        s.lines().any(|l| l.contains("demo") && l.contains("valid"))
+    });
+    tmux.keys(&[":", "incidents", "Enter"]);
+    let first = tmux.wait_for("the open incidents", |s| {
+        s.contains("Incidents [open]") && top_number(s).is_some()
+    });
+    let newest = top_number(&first).unwrap();
+    // Nothing is pressed: the watch alone brings the new row.
+    let later = tmux.wait_for("a newer incident on screen", |s| {
+        top_number(s).is_some_and(|n| n > newest)
+    });
+    let line = later
+        .lines()
+        .find(|l| l.contains(&top_number(&later).unwrap().to_string()))
+        .unwrap();
+    assert!(line.contains("triggered"), "a new incident is triggered: {line}");
     tmux.keys(&["q"]);
     tmux.assert_exited_cleanly();
 }
