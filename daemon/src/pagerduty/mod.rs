@@ -78,6 +78,17 @@ pub struct RateLimit {
     pub reset: Option<Duration>,
 }
 
+/// A rate-limit header's number: `48`, also `48.5` (rounded up) or the
+/// structured `960;w=60` / `960, 960;w=60` forms (the first number).
+fn header_number(value: &str) -> Option<u64> {
+    let first = value.split([',', ';']).next()?.trim();
+    if let Ok(n) = first.parse::<u64>() {
+        return Some(n);
+    }
+    let f = first.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0)?;
+    Some(f.ceil().min(u64::MAX as f64) as u64)
+}
+
 /// An answer from the REST API.
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
@@ -119,7 +130,7 @@ pub async fn send(
         resp.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
+            .and_then(header_number)
     };
     let rate = RateLimit {
         limit: header("ratelimit-limit").map(|v| v.min(u32::MAX as u64) as u32),
@@ -142,19 +153,54 @@ pub async fn send(
     Ok(ApiResponse { status, rate, body })
 }
 
-/// PagerDuty's error message and code from an error body, if any.
+/// PagerDuty's error message and code from an error body, if any: the REST
+/// shape `{"error": {"message", "code", "errors": [..]}}` (a code may come
+/// as a string, an `errors` entry as an object with a `message`), the OAuth
+/// shape `{"error": "invalid_token", "error_description": ".."}` that
+/// PagerDuty's edge sends for some 401s, or a bare `{"message": ".."}`.
 pub fn error_summary(body: &Value) -> Option<String> {
-    let error = body.get("error")?;
-    let message = error.get("message").and_then(Value::as_str).unwrap_or("error");
-    let code = error.get("code").and_then(Value::as_i64);
-    let mut text = pdauth_common::sanitize::truncated(message, 200);
+    let (message, code, errors) = match body.get("error") {
+        Some(Value::Object(error)) => (
+            error
+                .get("message")
+                .and_then(Value::as_str)
+                .filter(|m| !m.trim().is_empty())
+                .map(str::to_string),
+            error.get("code"),
+            error.get("errors"),
+        ),
+        Some(Value::String(error)) if !error.trim().is_empty() => {
+            let text = match body.get("error_description").and_then(Value::as_str) {
+                Some(d) if !d.trim().is_empty() => format!("{error}: {d}"),
+                _ => error.clone(),
+            };
+            (Some(text), None, None)
+        }
+        _ => match body.get("message").and_then(Value::as_str) {
+            Some(m) if !m.trim().is_empty() && body.get("error").is_none_or(Value::is_null) => {
+                (Some(m.to_string()), body.get("code"), body.get("errors"))
+            }
+            _ => return None,
+        },
+    };
+    let mut text = pdauth_common::sanitize::truncated(message.as_deref().unwrap_or("error"), 200);
+    let code = match code {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
     if let Some(code) = code {
         text.push_str(&format!(" (code {code})"));
     }
-    if let Some(errors) = error.get("errors").and_then(Value::as_array) {
+    if let Some(errors) = errors.and_then(Value::as_array) {
         let details: Vec<String> = errors
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(|e| match e {
+                Value::String(s) => Some(s.as_str()),
+                other => other.get("message").and_then(Value::as_str),
+            })
+            .filter(|e| !e.trim().is_empty())
+            .take(5)
             .map(|e| pdauth_common::sanitize::truncated(e, 120))
             .collect();
         if !details.is_empty() {
@@ -215,5 +261,67 @@ mod tests {
             "Invalid Input Provided (code 2001): Limit must be <= 100"
         );
         assert!(error_summary(&serde_json::json!({"users": []})).is_none());
+    }
+
+    #[test]
+    fn error_bodies_in_every_shape_pagerduty_sends() {
+        use serde_json::json;
+        // The documented example: no `errors`.
+        assert_eq!(
+            error_summary(&json!({"error": {"message": "Not Found", "code": 2100}})).unwrap(),
+            "Not Found (code 2100)"
+        );
+        // A code as a string, details as objects, empty details dropped.
+        let odd = json!({"error": {"message": "Invalid Input Provided", "code": "2001",
+            "errors": [{"message": "Since must be before until"}, "", 7, "Limit must be <= 100"]}});
+        assert_eq!(
+            error_summary(&odd).unwrap(),
+            "Invalid Input Provided (code 2001): Since must be before until; Limit must be <= 100"
+        );
+        // OAuth-style bodies from PagerDuty's edge.
+        let oauth = json!({"error": "invalid_token", "error_description": "The access token expired"});
+        assert_eq!(
+            error_summary(&oauth).unwrap(),
+            "invalid_token: The access token expired"
+        );
+        assert_eq!(
+            error_summary(&json!({"error": "unauthorized"})).unwrap(),
+            "unauthorized"
+        );
+        // A bare message, and a message-less error.
+        assert_eq!(
+            error_summary(&json!({"message": "Too Many Requests"})).unwrap(),
+            "Too Many Requests"
+        );
+        assert_eq!(
+            error_summary(&json!({"error": {"code": 2006}})).unwrap(),
+            "error (code 2006)"
+        );
+        // Hostile text is cleaned and cut.
+        let hostile = json!({"error": {"message": "\u{1b}]8;;https://evil\u{7}x", "errors": ["y".repeat(500)]}});
+        let said = error_summary(&hostile).unwrap();
+        assert!(!said.chars().any(char::is_control), "{said:?}");
+        assert!(said.chars().count() < 340);
+        for none in [
+            json!(null),
+            json!({"error": null}),
+            json!({"error": ""}),
+            json!({"incidents": []}),
+            json!([]),
+        ] {
+            assert!(error_summary(&none).is_none(), "{none}");
+        }
+    }
+
+    #[test]
+    fn rate_headers_in_plain_and_structured_forms() {
+        assert_eq!(header_number("960"), Some(960));
+        assert_eq!(header_number(" 48 "), Some(48));
+        assert_eq!(header_number("12.2"), Some(13));
+        assert_eq!(header_number("960;w=60"), Some(960));
+        assert_eq!(header_number("960, 960;w=60"), Some(960));
+        for bad in ["", "soon", "-1", "NaN", "inf"] {
+            assert_eq!(header_number(bad), None, "{bad}");
+        }
     }
 }

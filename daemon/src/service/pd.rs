@@ -250,14 +250,17 @@ impl Service {
 pub(crate) fn pd_error(name: &str, path: &str, status: u16, body: &Value) -> WireError {
     let path = pdauth_common::sanitize::truncated(path, 120);
     let said = error_summary(body)
-        .or_else(|| {
-            body.get("raw")
-                .and_then(Value::as_str)
-                .map(|r| pdauth_common::sanitize::truncated(r, 120))
-        })
+        .or_else(|| body.get("raw").and_then(Value::as_str).and_then(plain_text))
         .map(|s| format!(": {s}"))
         .unwrap_or_default();
     match status {
+        402 => err(
+            ErrorCode::InvalidRequest,
+            format!(
+                "PagerDuty refused {path} (402){said}: the account's plan lacks a feature the request uses \
+                 (e.g. teams or urgencies); leave that filter out"
+            ),
+        ),
         403 => err(
             ErrorCode::Forbidden,
             format!(
@@ -281,6 +284,56 @@ pub(crate) fn pd_error(name: &str, path: &str, status: u16, body: &Value) -> Wir
     }
 }
 
+/// What a non-JSON error body says, in at most 120 characters: an HTML
+/// page (a gateway's or a proxy's) by its `<title>`, else its text without
+/// tags; plain text as it is. `None` when nothing readable is left.
+fn plain_text(raw: &str) -> Option<String> {
+    let lower = raw.to_ascii_lowercase();
+    let html = lower.trim_start().starts_with('<');
+    let text = if html {
+        let title = lower.find("<title").and_then(|open| {
+            let start = open + lower[open..].find('>')? + 1;
+            let end = start + lower[start..].find("</title")?;
+            Some(raw[start..end].to_string())
+        });
+        match title.filter(|t| !t.trim().is_empty()) {
+            Some(title) => title,
+            None => strip_tags(raw),
+        }
+    } else {
+        raw.to_string()
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (!words.is_empty()).then(|| pdauth_common::sanitize::truncated(&words.join(" "), 120))
+}
+
+/// `raw` without its tags (and without the content of `<script>` and
+/// `<style>`).
+fn strip_tags(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push(' ');
+        let after = &rest[open..];
+        let lower = after.get(..8).unwrap_or(after).to_ascii_lowercase();
+        let skip_to = if lower.starts_with("<script") {
+            after.to_ascii_lowercase().find("</script").unwrap_or(after.len())
+        } else if lower.starts_with("<style") {
+            after.to_ascii_lowercase().find("</style").unwrap_or(after.len())
+        } else {
+            0
+        };
+        let after = &after[skip_to..];
+        rest = match after.find('>') {
+            Some(close) => &after[close + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +354,35 @@ mod tests {
         let e = pd_error("w", "/x", 502, &json!({"raw": "<html>bad gateway</html>"}));
         assert_eq!(e.code, ErrorCode::Upstream);
         assert!(e.message.contains("502") && e.message.contains("bad gateway"));
+    }
+
+    #[test]
+    fn pages_and_odd_error_bodies_say_something_readable() {
+        let gateway = json!({"raw": "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>"});
+        let e = pd_error("w", "/incidents", 502, &gateway);
+        assert!(
+            e.message
+                .ends_with("PagerDuty answered 502 for /incidents: 502 Bad Gateway"),
+            "{}",
+            e.message
+        );
+        let untitled = json!({"raw": "<html><style>h1{color:red}</style><script>var x = 1;</script><h1>Service   Unavailable</h1></html>"});
+        let e = pd_error("w", "/incidents", 503, &untitled);
+        assert!(e.message.ends_with(": Service Unavailable"), "{}", e.message);
+        let e = pd_error("w", "/incidents", 500, &json!({"raw": "upstream connect error"}));
+        assert!(e.message.ends_with(": upstream connect error"), "{}", e.message);
+        assert_eq!(plain_text("<html><body> </body></html>"), None);
+        assert_eq!(plain_text("<title>\u{1b}[31mred"), Some("[31mred".into()));
+
+        // PagerDuty's 402: the account lacks an ability (e.g. teams).
+        let paid =
+            json!({"error": {"message": "Account does not have the abilities to perform the action", "code": 2012}});
+        let e = pd_error("w", "/services", 402, &paid);
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert!(
+            e.message.contains("plan lacks a feature") && e.message.contains("code 2012"),
+            "{}",
+            e.message
+        );
     }
 }
