@@ -269,6 +269,38 @@ pub fn list<T>(body: &Value, key: &str, parse: impl Fn(&Value) -> T) -> Vec<T> {
     array(body, key).iter().filter(|v| v.is_object()).map(parse).collect()
 }
 
+/// The array under `key` of a wrapped answer, or `None` when the answer has
+/// none (PagerDuty always sends it, even empty: its absence means the answer
+/// is not the list asked for).
+pub fn wrapped<'a>(body: &'a Value, key: &str) -> Option<&'a [Value]> {
+    body.get(key).and_then(Value::as_array).map(Vec::as_slice)
+}
+
+/// Whether `v` is an object with a usable `id` (string or number, not empty).
+pub fn has_id(v: &Value) -> bool {
+    v.is_object() && opt_text(v, "id").is_some_and(|id| !id.is_empty())
+}
+
+/// A list's `more`: `true`, or the string `"true"`; anything else (absent,
+/// `null`) means no more.
+pub fn more(body: &Value) -> bool {
+    match body.get("more") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// A non-negative count (`total`, `limit`, `offset`): a number or a numeric
+/// string; `null`, absent or anything else is `None`.
+pub fn count(body: &Value, key: &str) -> Option<u64> {
+    match body.get(key)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 #[path = "models_tests.rs"]
 mod tests;

@@ -188,3 +188,198 @@ fn lists_skip_what_is_not_an_object() {
     assert!(list(&json!({"teams": "nope"}), "teams", team).is_empty());
     assert!(list(&json!(null), "teams", team).is_empty());
 }
+
+/// An incident as PagerDuty's API description shows it (with the fields
+/// pdauth does not show: `pending_actions`, `incident_key`, a whole service
+/// object, `last_status_change_by`, `first_trigger_log_entry`), and the
+/// same incident as an account without priorities, urgencies or teams sends it.
+#[test]
+fn incidents_as_pagerduty_documents_them() {
+    let v = json!({
+        "id": "PT4KHLK", "type": "incident", "summary": "The server is on fire.",
+        "self": "https://api.pagerduty.com/incidents/PT4KHLK",
+        "html_url": "https://subdomain.pagerduty.com/incidents/PT4KHLK",
+        "incident_number": 1234, "created_at": "2015-10-06T21:30:42Z", "status": "resolved",
+        "pending_actions": [{"type": "unacknowledge", "at": "2015-11-10T01:02:52Z"},
+                            {"type": "resolve", "at": "2015-11-10T04:31:52Z"}],
+        "incident_key": "baf7cf21b1da41b4b0221008339ff357",
+        "service": {
+            "id": "PIJ90N7", "type": "service_reference", "summary": "My Application Service",
+            "self": "https://api.pagerduty.com/services/PIJ90N7",
+            "html_url": "https://subdomain.pagerduty.com/services/PIJ90N7",
+            "name": "My Application Service", "description": "null", "auto_resolve_timeout": 14400,
+            "status": "active", "last_incident_timestamp": "null",
+            "incident_urgency_rule": {"type": "use_support_hours",
+                "during_support_hours": {"type": "constant", "urgency": "high"}}
+        },
+        "assignments": [{"at": "2015-11-10T00:31:52Z", "assignee": {
+            "id": "PXPGF42", "type": "user_reference", "summary": "Earline Greenholt",
+            "self": "https://api.pagerduty.com/users/PXPGF42",
+            "html_url": "https://subdomain.pagerduty.com/users/PXPGF42"}}],
+        "acknowledgements": [{"at": "2015-11-10T00:32:52Z", "acknowledger": {
+            "id": "PXPGF42", "type": "user_reference", "summary": "Earline Greenholt"}}],
+        "last_status_change_at": "2015-10-06T21:38:23Z",
+        "last_status_change_by": {"id": "PXPGF42", "type": "user_reference", "summary": "Earline Greenholt"},
+        "first_trigger_log_entry": {"id": "Q02JTSNZWHSEKV", "type": "trigger_log_entry_reference",
+            "summary": "Triggered through the API"},
+        "escalation_policy": {"id": "PT20YPA", "type": "escalation_policy_reference",
+            "summary": "Another Escalation Policy"},
+        "teams": [{"id": "PQ9K7I8", "type": "team_reference", "summary": "Engineering",
+            "self": "https://api.pagerduty.com/teams/PQ9K7I8",
+            "html_url": "https://subdomain.pagerduty.com/teams/PQ9K7I8"}],
+        "urgency": "high"
+    });
+    let i = incident(&v);
+    assert_eq!(
+        (i.id.as_str(), i.number, i.status.as_str()),
+        ("PT4KHLK", 1234, "resolved")
+    );
+    // No `title` in this shape: the summary stands in.
+    assert_eq!(i.title, "The server is on fire.");
+    assert_eq!(i.priority, None);
+    assert_eq!(i.service.as_ref().unwrap().summary, "My Application Service");
+    assert_eq!(i.assignees.len(), 1);
+    assert_eq!(i.acknowledgers[0].id, "PXPGF42");
+    assert_eq!(i.escalation_policy.unwrap().id, "PT20YPA");
+    assert_eq!(i.teams[0].summary, "Engineering");
+    assert_eq!(i.created_at, unix("2015-10-06T21:30:42Z"));
+
+    // What an account without priorities, urgencies or the teams ability
+    // sends, on a triggered incident nobody is assigned to any more, with a
+    // status PagerDuty may add in the future.
+    let bare = json!({
+        "id": "PT4KHLK", "type": "incident", "title": "The server is on fire.", "incident_number": 1234,
+        "status": "snoozed", "priority": null, "assignments": [], "acknowledgements": [],
+        "last_status_change_by": null, "html_url": null,
+        "service": {"id": "PIJ90N7", "type": "service_reference", "summary": "My Application Service",
+                    "self": "https://api.pagerduty.com/services/PIJ90N7", "html_url": null}
+    });
+    let i = incident(&bare);
+    assert_eq!(i.status, "snoozed");
+    assert_eq!(i.urgency, "");
+    assert_eq!(i.priority, None);
+    assert!(i.assignees.is_empty() && i.acknowledgers.is_empty() && i.teams.is_empty());
+    assert_eq!(i.escalation_policy, None);
+    assert_eq!(i.html_url, None);
+    assert_eq!(i.service.unwrap().html_url, None);
+}
+
+/// Users as `GET /schedules/{id}/users` documents them (contact methods as
+/// references, notification rules with a null `html_url`), and a user whose
+/// optional fields are null.
+#[test]
+fn users_as_pagerduty_documents_them() {
+    let v = json!({
+        "id": "PAM4FGS", "type": "user", "summary": "Kyler Kuhn",
+        "self": "https://api.pagerduty.com/users/PAM4FGS",
+        "html_url": "https://subdomain.pagerduty.com/users/PAM4FGS",
+        "name": "Kyler Kuhn", "email": "126_dvm_kyler_kuhn@beahan.name", "time_zone": "Asia/Hong_Kong",
+        "color": "red", "role": "admin", "description": "Engineer based in HK", "invitation_sent": false,
+        "contact_methods": [{"id": "PVMGSML", "type": "email_contact_method_reference", "summary": "Work",
+            "self": "https://api.pagerduty.com/users/PAM4FGS/contact_methods/PVMGSMLL"}],
+        "notification_rules": [{"id": "P8GRWKZ", "type": "assignment_notification_rule_reference",
+            "summary": "Default", "html_url": null}],
+        "job_title": "Senior Engineer",
+        "teams": [{"id": "PQ9K7I8", "type": "team_reference", "summary": "Engineering"}]
+    });
+    let u = user(&v);
+    assert_eq!((u.name.as_str(), u.role.as_str()), ("Kyler Kuhn", "admin"));
+    assert_eq!(u.time_zone.as_deref(), Some("Asia/Hong_Kong"));
+    assert_eq!(u.contact_methods.len(), 1);
+    assert_eq!(
+        (u.contact_methods[0].kind.as_str(), u.contact_methods[0].label.as_str()),
+        ("email", "Work")
+    );
+    assert_eq!(u.contact_methods[0].address, "");
+
+    let u = user(
+        &json!({"id": "PAM4FGS", "type": "user", "name": "Kyler Kuhn", "email": "k@example.com",
+        "time_zone": null, "job_title": null, "description": null, "role": "limited_user"}),
+    );
+    assert_eq!((u.time_zone, u.job_title), (None, None));
+    assert!(u.teams.is_empty() && u.contact_methods.is_empty());
+}
+
+/// Log entries whose agent is null or absent and whose type has no channel
+/// (`notify_log_entry` names a `user` instead), and services in every status.
+#[test]
+fn log_entries_without_agents_and_services_in_any_status() {
+    let e = log_entry(&json!({
+        "id": "Q02JTSNZWHSEKV", "type": "trigger_log_entry", "summary": "Triggered through the API",
+        "self": "https://api.pagerduty.com/log_entries/Q02JTSNZWHSEKV?incident_id=PT4KHLK",
+        "html_url": "https://subdomain.pagerduty.com/incidents/PT4KHLK/log_entries/Q02JTSNZWHSEKV",
+        "created_at": "2015-11-07T00:14:20Z",
+        "agent": {"id": "PIJ90N7", "type": "service_reference", "summary": "My Mail Service"},
+        "channel": {"type": "api"}, "contexts": [],
+        "event_details": {"description": "Tasks::SFDCValidator - PD_Data__c - duplicates"}
+    }));
+    assert_eq!(
+        (e.kind.as_str(), e.agent.unwrap().kind.as_str()),
+        ("trigger", "service_reference")
+    );
+    let e = log_entry(
+        &json!({"id": "R2", "type": "notify_log_entry", "summary": "Notified Ada by SMS",
+        "created_at": "2015-11-07T00:15:20Z", "agent": null,
+        "user": {"id": "PU", "type": "user_reference", "summary": "Ada"}}),
+    );
+    assert_eq!((e.kind.as_str(), e.agent), ("notify", None));
+    let e = log_entry(
+        &json!({"id": "R3", "type": "repeat_escalation_path_log_entry", "created_at": "2015-11-07T00:16:20Z"}),
+    );
+    assert_eq!(
+        (e.kind.as_str(), e.agent, e.summary.as_str()),
+        ("repeat_escalation_path", None, "")
+    );
+
+    for status in [
+        "active",
+        "warning",
+        "critical",
+        "maintenance",
+        "disabled",
+        "some_future_status",
+    ] {
+        let s = service(
+            &json!({"id": "PIJ90N7", "type": "service", "name": "Mail", "status": status,
+            "description": null, "last_incident_timestamp": null, "escalation_policy": null}),
+        );
+        assert_eq!(s.status, status);
+        assert_eq!(
+            (s.description, s.last_incident_at, s.escalation_policy),
+            (None, None, None)
+        );
+    }
+}
+
+#[test]
+fn paging_fields_as_pagerduty_sends_them() {
+    // `GET /response_plays` as documented: limit and offset null, a total.
+    let plays = json!({"response_plays": [], "limit": null, "offset": null, "total": 2, "more": false});
+    assert_eq!(count(&plays, "limit"), None);
+    assert_eq!(count(&plays, "total"), Some(2));
+    assert!(!more(&plays));
+    // `GET /oncalls` as documented: total null without `total=true`.
+    let oncalls = json!({"oncalls": [], "limit": 25, "offset": 0, "more": false, "total": null});
+    assert_eq!((count(&oncalls, "limit"), count(&oncalls, "total")), (Some(25), None));
+    assert!(wrapped(&oncalls, "oncalls").unwrap().is_empty());
+    assert!(wrapped(&oncalls, "users").is_none());
+    assert!(wrapped(&json!({"oncalls": null}), "oncalls").is_none());
+    // Numbers as strings, `more` as a string or null or absent.
+    assert_eq!(count(&json!({"total": "12"}), "total"), Some(12));
+    assert_eq!(count(&json!({"total": -1}), "total"), None);
+    assert!(more(&json!({"more": "true"})));
+    assert!(!more(&json!({"more": null})));
+    assert!(!more(&json!({})));
+    // What a list needs of an entry to key it.
+    assert!(has_id(&json!({"id": "PT4KHLK"})));
+    assert!(has_id(&json!({"id": 42})));
+    for bad in [
+        json!({"id": ""}),
+        json!({"id": null}),
+        json!({"summary": "x"}),
+        json!(null),
+        json!("PT4KHLK"),
+    ] {
+        assert!(!has_id(&bad), "{bad}");
+    }
+}
