@@ -10,6 +10,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::fetch::not_json;
 use super::pd::Cost;
 use super::{Service, err};
 use crate::pagerduty::{models, params};
@@ -34,8 +35,48 @@ fn iso(unix: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
 }
 
-fn object<'a>(body: &'a Value, key: &str) -> &'a Value {
-    body.get(key).unwrap_or(&Value::Null)
+/// The object under `key` of PagerDuty's answer to `path`. PagerDuty always
+/// wraps one object (`{"incident": {...}}`): an answer without it is not
+/// the object asked for, and is said so rather than shown as an empty one.
+fn object<'a>(body: &'a Value, key: &str, path: &str) -> Result<&'a Value, WireError> {
+    body.get(key).filter(|v| v.is_object()).ok_or_else(|| {
+        err(
+            ErrorCode::Upstream,
+            format!(
+                "PagerDuty's answer to {} has no `{key}` object{}",
+                pdauth_common::sanitize::truncated(path, 120),
+                not_json(body)
+            ),
+        )
+    })
+}
+
+/// The objects of the list under `key` of PagerDuty's answer to `path`
+/// (entries that are not objects are left out), parsed with `parse`; an
+/// answer without the list is an error naming it.
+fn part<T>(body: &Value, key: &str, path: &str, parse: impl Fn(&Value) -> Option<T>) -> Result<Vec<T>, WireError> {
+    let entries = models::wrapped(body, key).ok_or_else(|| {
+        err(
+            ErrorCode::Upstream,
+            format!(
+                "PagerDuty's answer to {} has no `{key}` list{}",
+                pdauth_common::sanitize::truncated(path, 120),
+                not_json(body)
+            ),
+        )
+    })?;
+    Ok(entries.iter().filter(|v| v.is_object()).filter_map(parse).collect())
+}
+
+/// The rendered final schedule of a `GET /schedules/{id}?since&until`
+/// answer, or `None` when PagerDuty sent none (it renders only for a range;
+/// an absent rendering is unknown coverage, not an empty week).
+fn rendered(schedule: &Value) -> Option<Vec<ScheduleEntry>> {
+    let entries = schedule
+        .get("final_schedule")?
+        .get("rendered_schedule_entries")?
+        .as_array()?;
+    Some(entries.iter().filter_map(models::schedule_entry).collect())
 }
 
 impl Service {
@@ -72,7 +113,7 @@ impl Service {
                     _ => Vec::new(),
                 };
                 Detail::Service {
-                    service: models::service(object(&body, "service")),
+                    service: models::service(object(&body, "service", &path)?),
                     open_incidents,
                 }
             }
@@ -91,7 +132,7 @@ impl Service {
                     .with_part(profile, &path, &include, Resource::Oncalls, &oncalls, &mut cost)
                     .await?;
                 Detail::User {
-                    user: models::user(object(&body, "user")),
+                    user: models::user(object(&body, "user", &path)?),
                     oncalls: oncalls_of(oncalls),
                 }
             }
@@ -103,7 +144,7 @@ impl Service {
                     .with_part(profile, &path, &[], Resource::Oncalls, &oncalls, &mut cost)
                     .await?;
                 Detail::EscalationPolicy {
-                    policy: models::escalation_policy(object(&body, "escalation_policy")),
+                    policy: models::escalation_policy(object(&body, "escalation_policy", &path)?),
                     oncalls: oncalls_of(oncalls),
                 }
             }
@@ -152,10 +193,10 @@ impl Service {
         costs.iter().for_each(|c| cost.add(*c));
         let incident = incident?;
         Ok(Detail::Incident {
-            incident: models::incident(object(&incident, "incident")),
-            log_entries: models::list(&logs?, "log_entries", models::log_entry),
-            notes: models::list(&notes?, "notes", models::note),
-            alerts: models::list(&alerts?, "alerts", models::alert),
+            incident: models::incident(object(&incident, "incident", &incident_path)?),
+            log_entries: part(&logs?, "log_entries", &logs_path, |v| Some(models::log_entry(v)))?,
+            notes: part(&notes?, "notes", &notes_path, |v| Some(models::note(v)))?,
+            alerts: part(&alerts?, "alerts", &alerts_path, |v| Some(models::alert(v)))?,
         })
     }
 
@@ -163,20 +204,28 @@ impl Service {
         let since = self.now();
         let until = since + AHEAD;
         let range = q(&[("since", &iso(since)), ("until", &iso(until))]);
-        let body = self.pd_get(profile, &format!("/schedules/{id}"), &range, cost).await?;
-        let schedule = object(&body, "schedule");
-        let rendered = object(object(schedule, "final_schedule"), "rendered_schedule_entries");
-        let parsed: Vec<ScheduleEntry> = rendered
-            .as_array()
-            .map(|v| v.iter().filter_map(models::schedule_entry).collect())
-            .unwrap_or_default();
-        let (entries, coverage) = tile(parsed, since, until);
+        let path = format!("/schedules/{id}");
+        let body = self.pd_get(profile, &path, &range, cost).await?;
+        let schedule = object(&body, "schedule", &path)?;
+        let (entries, coverage_percent) = match rendered(schedule) {
+            Some(parsed) => {
+                let (entries, coverage) = tile(parsed, since, until);
+                (entries, Some(coverage))
+            }
+            None => {
+                tracing::info!(
+                    schedule = id,
+                    "PagerDuty sent no rendered final schedule; coverage is unknown"
+                );
+                (Vec::new(), None)
+            }
+        };
         Ok(Detail::Schedule {
             schedule: models::schedule(schedule),
             since,
             until,
             entries,
-            coverage_percent: Some(coverage),
+            coverage_percent,
         })
     }
 
@@ -194,18 +243,13 @@ impl Service {
             self.list_all(profile, Resource::Services, &services_q, PART_MAX, c3),
         );
         costs.iter().for_each(|c| cost.add(*c));
-        let members = members?;
-        let members = members
-            .get("members")
-            .and_then(Value::as_array)
-            .map(|v| v.iter().filter_map(models::member).collect())
-            .unwrap_or_default();
+        let members = part(&members?, "members", &members_path, models::member)?;
         let services = match services?.0 {
             Items::Services(v) => v,
             _ => Vec::new(),
         };
         Ok(Detail::Team {
-            team: models::team(object(&team?, "team")),
+            team: models::team(object(&team?, "team", &team_path)?),
             members,
             services,
         })
@@ -306,5 +350,70 @@ mod tests {
         assert_eq!(cover, 0.0);
         assert_eq!(tile(vec![entry(0, 10, Some("A"))], 0, 10).1, 100.0);
         assert_eq!(tile(vec![entry(5, 5, Some("A"))], 10, 10).0.len(), 0);
+    }
+
+    /// `GET /schedules/{id}?since&until` as PagerDuty's API description
+    /// shows it: the final schedule lists who is on call, never the gaps.
+    #[test]
+    fn a_documented_rendering_gives_gaps_and_coverage() {
+        let schedule = serde_json::json!({
+            "id": "PI7DH85", "type": "schedule", "summary": "Daily Engineering Rotation",
+            "name": "Daily Engineering Rotation", "time_zone": "America/New_York",
+            "description": "Rotation schedule for engineering",
+            "overrides_subschedule": {"name": "Overrides", "rendered_schedule_entries": [],
+                                      "rendered_coverage_percentage": 0},
+            "final_schedule": {"name": "Final Schedule", "rendered_schedule_entries": [{
+                "start": "2015-11-10T08:00:00-05:00", "end": "2015-11-10T17:00:00-05:00",
+                "user": {"id": "PXPGF42", "type": "user_reference", "summary": "Regina Phalange",
+                         "self": "https://api.pagerduty.com/users/PXPGF42",
+                         "html_url": "https://subdomain.pagerduty.com/users/PXPGF42"}}],
+                "rendered_coverage_percentage": 37.5}
+        });
+        let since = models::unix("2015-11-10T00:00:00-05:00").unwrap();
+        let (tiles, cover) = tile(rendered(&schedule).unwrap(), since, since + 24 * 3600);
+        assert_eq!(cover, 37.5);
+        assert_eq!(tiles.len(), 3);
+        assert_eq!(tiles[1].user.as_ref().unwrap().summary, "Regina Phalange");
+        // An empty rendering is a week nobody covers; a missing one is unknown.
+        let empty = serde_json::json!({"final_schedule": {"name": "Final Schedule", "rendered_schedule_entries": []}});
+        assert_eq!(rendered(&empty), Some(Vec::new()));
+        assert_eq!(rendered(&serde_json::json!({"id": "PI7DH85", "name": "Daily"})), None);
+        assert_eq!(rendered(&serde_json::json!({"final_schedule": null})), None);
+    }
+
+    #[test]
+    fn an_answer_without_its_object_or_list_says_which() {
+        let e = object(&serde_json::json!({"users": []}), "incident", "/incidents/PT4KHLK").unwrap_err();
+        assert_eq!(e.code, ErrorCode::Upstream);
+        assert!(
+            e.message.contains("/incidents/PT4KHLK") && e.message.contains("`incident`"),
+            "{}",
+            e.message
+        );
+        let html = serde_json::json!({"raw": "<!DOCTYPE html><html><head><title>Maintenance</title>"});
+        assert!(
+            object(&html, "team", "/teams/PQ9K7I8")
+                .unwrap_err()
+                .message
+                .contains("Maintenance")
+        );
+        assert!(object(&serde_json::json!({"team": null}), "team", "/teams/PQ9K7I8").is_err());
+        let ok = serde_json::json!({"team": {"id": "PQ9K7I8", "name": "Engineering", "description": null}});
+        assert_eq!(
+            models::team(object(&ok, "team", "/teams/PQ9K7I8").unwrap()).description,
+            None
+        );
+
+        let members = serde_json::json!({"members": [
+            {"user": {"id": "PXPGF42", "type": "user_reference", "summary": "Earline Greenholt"}, "role": "manager"},
+            {"user": null, "role": "responder"},
+            null
+        ], "limit": 100, "offset": 0, "more": false, "total": null});
+        let got = part(&members, "members", "/teams/PQ9K7I8/members", models::member).unwrap();
+        assert_eq!(got.len(), 1);
+        let e = part(&serde_json::json!({}), "notes", "/incidents/PT4KHLK/notes", |v| {
+            Some(models::note(v))
+        });
+        assert!(e.unwrap_err().message.contains("`notes`"));
     }
 }
