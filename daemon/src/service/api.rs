@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::pd::{Call, Cost};
 use super::{Service, err, lock};
+use crate::pagerduty::models;
 use pdauth_common::browse::{MAX_PAGE, OFFSET_CAP};
 use pdauth_common::{Actor, ErrorCode, WireError};
 
@@ -189,7 +190,9 @@ struct Merged {
 
 impl Merged {
     fn new(first: &Value, key: &str) -> Self {
-        let limit = first.get("limit").and_then(Value::as_u64).unwrap_or(MAX_PAGE as u64);
+        let limit = models::count(first, "limit")
+            .filter(|l| *l > 0)
+            .unwrap_or(MAX_PAGE as u64);
         let mut m = Merged {
             items: Vec::new(),
             pages: 0,
@@ -208,7 +211,7 @@ impl Merged {
         self.pages += 1;
         let items = page.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
         self.bytes += items.iter().map(|v| v.to_string().len()).sum::<usize>();
-        self.more = page.get("more").and_then(Value::as_bool).unwrap_or(false);
+        self.more = models::more(page);
         self.next_cursor = page
             .get("next_cursor")
             .and_then(Value::as_str)
@@ -317,5 +320,10 @@ mod tests {
         assert!(!m.more);
         assert_eq!(m.items.len(), 2);
         assert_eq!(m.pages, 3);
+        // Paging fields as strings or null, as some PagerDuty lists send them.
+        let m = Merged::new(&json!({"teams": [{"id": "A"}], "limit": "25", "more": "true"}), "teams");
+        assert!(m.more && m.limit == 25);
+        let m = Merged::new(&json!({"teams": [{"id": "A"}], "limit": null, "more": null}), "teams");
+        assert!(!m.more && m.limit == MAX_PAGE);
     }
 }
