@@ -151,14 +151,10 @@ fn a_missing_scope_is_explained_where_it_happens() {
     tmux.assert_exited_cleanly();
 }
 
-#[test]
-fn real_demo_browses_incidents_with_the_command_bar_and_the_filter() {
-    let test = "real_demo_browses_incidents_with_the_command_bar_and_the_filter";
-    if !should_run(test) || !demo_binaries_built(test) {
-        return;
-    }
-    // A still account: the incident picked below must stay open.
-    let tmux = Tmux::start_args("demo --activity 0");
+/// The real `pdauth ARGS` (a demo) in tmux, logged in with the sandbox's
+/// approval from the terminal.
+fn demo_logged_in(args: &str) -> Tmux {
+    let tmux = Tmux::start_args(args);
     tmux.wait_for("the demo profile", |s| {
         s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
     });
@@ -168,6 +164,17 @@ fn real_demo_browses_incidents_with_the_command_bar_and_the_filter() {
     tmux.wait_for("the profile valid", |s| {
         s.lines().any(|l| l.contains("demo") && l.contains("valid"))
     });
+    tmux
+}
+
+#[test]
+fn real_demo_browses_incidents_with_the_command_bar_and_the_filter() {
+    let test = "real_demo_browses_incidents_with_the_command_bar_and_the_filter";
+    if !should_run(test) || !demo_binaries_built(test) {
+        return;
+    }
+    // A still account: the incident picked below must stay open.
+    let tmux = demo_logged_in("demo --activity 0");
 
     tmux.keys(&[":", "inc", "Tab"]);
     tmux.wait_for("the completed command", |s| s.contains(":incidents▏"));
@@ -227,16 +234,7 @@ fn real_demo_shows_a_new_incident_while_you_watch() {
         return;
     }
     // The sandbox changes an incident every second.
-    let tmux = Tmux::start_args("demo --activity 1");
-    tmux.wait_for("the demo profile", |s| {
-        s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
-    });
-    tmux.keys(&["l"]);
-    tmux.wait_for("the login dialog", |s| s.contains("Waiting for approval"));
-    tmux.keys(&["a"]);
-    tmux.wait_for("the profile valid", |s| {
-        s.lines().any(|l| l.contains("demo") && l.contains("valid"))
-    });
+    let tmux = demo_logged_in("demo --activity 1");
     tmux.keys(&[":", "incidents", "Enter"]);
     let first = tmux.wait_for("the open incidents", |s| {
         s.contains("Incidents [open]") && top_number(s).is_some()
