@@ -21,7 +21,7 @@ use pdauth_common::{Event, LoginInfo, ProfileStatus, Request, RevokeOutcome, Sto
 pub use audit::{AUDIT_LIMIT, AuditLog, Loading, TIMELINE_LIMIT};
 pub use browse::Browse;
 pub use command::{COMMANDS, CommandBar, Target, resolve, suggestions};
-pub use item::Item;
+pub use item::{DETAIL_REREAD_SECS, Item};
 pub use list::Sort;
 pub use table::{Fill, ListState, Problem, Table};
 pub use tables::{AnyTable, Listing, MAX_INCIDENTS, MAX_OTHERS, default_query};
@@ -248,7 +248,7 @@ impl App {
                 if self.current_notice(now).is_none() {
                     self.notice = None;
                 }
-                Vec::new()
+                self.reread_item()
             }
             Msg::Connected {
                 daemon_version,

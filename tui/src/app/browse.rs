@@ -188,6 +188,7 @@ impl App {
         if let Some(item) = &mut self.browse.item {
             if !item.loading && item.page.is_none() {
                 item.loading = true;
+                item.asked_at = self.now;
                 effects.push(item.request(&profile, false));
             }
         }
@@ -468,11 +469,11 @@ impl App {
                 Vec::new()
             }
             Request::Get {
-                profile, resource, id, ..
-            } => {
-                self.on_detail(&profile, resource, &id, result);
-                Vec::new()
-            }
+                profile,
+                resource,
+                id,
+                fresh,
+            } => self.on_detail(&profile, resource, &id, fresh, result),
             // Nothing to show for a watch already left behind.
             _ => Vec::new(),
         }

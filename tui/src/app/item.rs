@@ -25,7 +25,14 @@ pub struct Item {
     pub scroll: usize,
     /// Lines the detail takes at the window's width.
     pub lines: usize,
+    /// When the last `Get` was sent (Unix seconds), to read an open detail
+    /// again now and then.
+    pub asked_at: i64,
 }
+
+/// An open detail is read again once its copy is this old (the daemon's
+/// cache answers within its TTL without asking PagerDuty).
+pub const DETAIL_REREAD_SECS: i64 = 30;
 
 impl Item {
     pub fn new(resource: Resource, id: String, label: String) -> Self {
@@ -38,6 +45,7 @@ impl Item {
             problem: None,
             scroll: 0,
             lines: 0,
+            asked_at: 0,
         }
     }
 
@@ -125,6 +133,7 @@ impl App {
             Action::Reload => match profile {
                 Some(profile) if !item.loading => {
                     item.loading = true;
+                    item.asked_at = self.now;
                     vec![item.request(&profile, true)]
                 }
                 _ => Vec::new(),
@@ -154,10 +163,39 @@ impl App {
         Some(effects)
     }
 
-    /// The answer to a `Get`, if the detail screen still wants it.
-    pub(super) fn on_detail(&mut self, profile: &str, resource: Resource, id: &str, result: Result<Response, Failure>) {
+    /// On the clock's tick: read an open detail again once its copy is
+    /// [`DETAIL_REREAD_SECS`] old, so a status seen on it does not go on
+    /// being shown after PagerDuty changed it.
+    pub(super) fn reread_item(&mut self) -> Vec<Effect> {
+        let now = self.now;
+        let (Some(profile), Some(item)) = (self.browse.profile.clone(), self.browse.item.as_mut()) else {
+            return Vec::new();
+        };
+        let Some(fetched_at) = item.page.as_ref().map(|p| p.meta.fetched_at) else {
+            return Vec::new();
+        };
+        let due = now - fetched_at.max(item.asked_at) >= DETAIL_REREAD_SECS;
+        if item.loading || !due {
+            return Vec::new();
+        }
+        item.loading = true;
+        item.asked_at = now;
+        vec![item.request(&profile, false)]
+    }
+
+    /// The answer to a `Get`, if the detail screen still wants it. A copy
+    /// the daemon calls stale is shown at once and asked for again fresh
+    /// (which joins the daemon's fetch already under way).
+    pub(super) fn on_detail(
+        &mut self,
+        profile: &str,
+        resource: Resource,
+        id: &str,
+        fresh: bool,
+        result: Result<Response, Failure>,
+    ) -> Vec<Effect> {
         if self.browse.profile.as_deref() != Some(profile) {
-            return;
+            return Vec::new();
         }
         let (now, offset, width) = (self.now, self.utc_offset, self.browse.width);
         let Some(item) = self
@@ -166,17 +204,24 @@ impl App {
             .as_mut()
             .filter(|i| i.resource == resource && i.id == id)
         else {
-            return;
+            return Vec::new();
         };
         item.loading = false;
         match result {
             Ok(Response::Detail { page }) => {
+                let stale = page.meta.stale;
                 item.page = Some(page);
                 item.problem = None;
                 item.measure(now, offset, width);
+                if stale && !fresh {
+                    item.loading = true;
+                    item.asked_at = now;
+                    return vec![item.request(profile, true)];
+                }
             }
             Ok(_) => {}
             Err(failure) => item.problem = Some(Problem::from_failure(failure)),
         }
+        Vec::new()
     }
 }

@@ -555,3 +555,87 @@ fn enter_on_an_on_call_entry_opens_its_user() {
     );
     assert_eq!(app.mode(), Mode::Item(Resource::Users));
 }
+
+fn get(fresh: bool) -> Request {
+    Request::Get {
+        profile: PROFILE.into(),
+        resource: Resource::Incidents,
+        id: "Q01233".into(),
+        fresh,
+    }
+}
+
+fn detail_answer(fetched_at: i64, stale: bool) -> Result<Response, Failure> {
+    Ok(Response::Detail {
+        page: DetailPage {
+            detail: Detail::Incident {
+                incident: samples::incidents()[1].clone(),
+                log_entries: Vec::new(),
+                notes: Vec::new(),
+                alerts: Vec::new(),
+            },
+            meta: pdauth_common::browse::FetchMeta {
+                fetched_at,
+                stale,
+                ..samples::meta()
+            },
+        },
+    })
+}
+
+#[test]
+fn a_stale_detail_is_shown_and_asked_for_again_fresh() {
+    let mut app = browsing(Resource::Incidents);
+    app.update(key('j'));
+    assert_eq!(app.update(code(KeyCode::Enter)), vec![Effect::Request(get(false))]);
+    let effects = app.update(Msg::Replied {
+        request: get(false),
+        result: detail_answer(NOW - 300, true),
+    });
+    assert_eq!(effects, vec![Effect::Request(get(true))], "the fresh copy is asked for");
+    let item = app.browse.item.as_ref().unwrap();
+    assert!(
+        item.page.is_some() && item.loading,
+        "the stale copy is on screen meanwhile"
+    );
+    // The fresh answer ends it, even if the daemon still calls it stale.
+    let effects = app.update(Msg::Replied {
+        request: get(true),
+        result: detail_answer(NOW - 1, true),
+    });
+    assert!(effects.is_empty());
+    assert!(!app.browse.item.as_ref().unwrap().loading);
+}
+
+const REREAD: i64 = crate::app::DETAIL_REREAD_SECS;
+
+#[test]
+fn an_open_detail_is_read_again_as_it_ages() {
+    let mut app = browsing(Resource::Incidents);
+    app.update(key('j'));
+    app.update(code(KeyCode::Enter));
+    app.update(Msg::Replied {
+        request: get(false),
+        result: detail_answer(NOW, false),
+    });
+    assert!(app.update(Msg::Tick { now: NOW + 10 }).is_empty(), "still recent");
+    let reread = app.update(Msg::Tick { now: NOW + REREAD });
+    assert_eq!(reread, vec![Effect::Request(get(false))]);
+    assert!(
+        app.update(Msg::Tick { now: NOW + REREAD + 1 }).is_empty(),
+        "one request at a time"
+    );
+    // A failed reread waits its turn instead of asking every tick.
+    app.update(Msg::Replied {
+        request: get(false),
+        result: Err(Failure {
+            code: Some(ErrorCode::Upstream),
+            message: "down".into(),
+        }),
+    });
+    assert!(app.update(Msg::Tick { now: NOW + REREAD + 2 }).is_empty());
+    assert_eq!(
+        app.update(Msg::Tick { now: NOW + 2 * REREAD }),
+        vec![Effect::Request(get(false))]
+    );
+}
