@@ -249,7 +249,7 @@ mod tests {
     fn events_in_words() {
         assert_eq!(event("refresh_failed"), "refresh failed");
         assert_eq!(event("token_issued"), "token handed out");
-        assert_eq!(event("brand_new\x1b[2J"), "brand new[2J");
+        assert_eq!(event("brand_new\x1b[2J"), "brand new");
         assert!(is_problem("needs_login"));
         assert!(!is_problem("refresh_ok"));
     }

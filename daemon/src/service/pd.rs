@@ -372,7 +372,7 @@ mod tests {
         let e = pd_error("w", "/incidents", 500, &json!({"raw": "upstream connect error"}));
         assert!(e.message.ends_with(": upstream connect error"), "{}", e.message);
         assert_eq!(plain_text("<html><body> </body></html>"), None);
-        assert_eq!(plain_text("<title>\u{1b}[31mred"), Some("[31mred".into()));
+        assert_eq!(plain_text("<title>\u{1b}[31mred"), Some("red".into()));
 
         // PagerDuty's 402: the account lacks an ability (e.g. teams).
         let paid =

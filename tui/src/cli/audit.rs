@@ -115,7 +115,7 @@ mod tests {
         );
         assert_eq!(
             lines[1],
-            "2023-11-14 22:13:20  work     refresh failed    pdauthd          timeout[2J"
+            "2023-11-14 22:13:20  work     refresh failed    pdauthd          timeout"
         );
         assert_eq!(
             lines[2],

@@ -215,13 +215,13 @@ mod tests {
         );
         assert_eq!(
             lines[3],
-            "evil[2J  needs login        -        -                -        -             -"
+            "evil     needs login        -        -                -        -             -"
         );
         assert_eq!(
             lines[4],
             "ops      refresh failing !  -        -                1m 35s   retry in 25s  !read"
         );
-        assert!(text.contains("evil[2J: refresh token rejected"));
+        assert!(text.contains("evil: refresh token rejected"));
         assert!(text.contains("work: PagerDuty did not grant write"));
         assert!(text.contains("ops: refresh attempt 3 failed: identity server timed out; next attempt in 25s"));
         assert!(text.contains("ops: PagerDuty granted none of the requested scopes (missing read)"));

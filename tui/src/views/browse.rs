@@ -240,7 +240,13 @@ fn title_block<'a>(app: &App, table: &dyn Listing, resource: Resource) -> Block<
     }
     if app.filtering || !s.filter.is_empty() {
         let cursor = if app.filtering { "▏" } else { "" };
-        title.push(Span::styled(format!("/{}{cursor} ", clip(&s.filter, 30)), theme::key()));
+        title.push(Span::styled(
+            format!(
+                "/{}{cursor} ",
+                clip(&pdauth_common::sanitize::for_terminal(&s.filter), 30)
+            ),
+            theme::key(),
+        ));
     }
     let count = match (s.fill, s.shown.len(), table.len()) {
         (Fill::Loading, _, 0) => String::new(),

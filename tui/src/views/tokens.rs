@@ -248,7 +248,11 @@ fn table_block(app: &App, position: Option<String>) -> Block<'static> {
     let mut title = vec![Span::styled(" Tokens ", theme::title())];
     if app.filtering || !app.filter.is_empty() {
         title.push(Span::styled(
-            format!("/{}{} ", fit(&app.filter, 30), if app.filtering { "▏" } else { "" }),
+            format!(
+                "/{}{} ",
+                fit(&pdauth_common::sanitize::for_terminal(&app.filter), 30),
+                if app.filtering { "▏" } else { "" }
+            ),
             theme::key(),
         ));
     }
