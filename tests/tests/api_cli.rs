@@ -81,6 +81,12 @@ async fn api_prints_pagerduty_json_and_refusals_on_stderr() {
         &["api", "/incidents", "--data", "{}"],
         &["api", "/users", "-q", "limit"],
         &["api", "PATCH", "/users", "--paginate"],
+        &["api", "/incidents#frag"],
+        &["api", ""],
+        // Refused by the daemon rather than the command line: still usage.
+        &["api", "/../oauth/token"],
+        &["api", "/users/%2e%2e/me"],
+        &["api", "/users/\nme"],
     ] {
         let out = d.pdauth(bad).await;
         assert_eq!(out.code, Some(2), "{bad:?}: {out:?}");
@@ -136,4 +142,28 @@ async fn a_merged_list_cut_at_the_offset_cap_says_so_on_stderr() {
     assert_eq!(body["incidents"].as_array().unwrap().len(), 10_000);
     assert_eq!(body["more"], true);
     assert_eq!(r.sim.stats().await["rate_limited"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_output_streams_end_in_an_exit_code_not_a_crash() {
+    let r = logged_in(|c| c).await;
+    let socket = r.daemon.socket.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(pdauth_tests::bin("pdauth"))
+            .arg("--socket")
+            .arg(&socket)
+            .args(["api", "/users", "--paginate"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run pdauth");
+        // As `pdauth api ... 2>&1 | head -c 10` leaves them once head exits.
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        child.wait().expect("pdauth ends")
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(1), "a failure, not a panic (101): {status:?}");
 }

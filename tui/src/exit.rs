@@ -42,8 +42,10 @@ pub fn for_wire(code: ErrorCode) -> u8 {
         ErrorCode::NotFound => NOT_FOUND,
         ErrorCode::RateLimited => RATE_LIMITED,
         ErrorCode::ProtocolMismatch | ErrorCode::UnauthorizedPeer => DAEMON_UNREACHABLE,
-        ErrorCode::InvalidRequest
-        | ErrorCode::Forbidden
+        // What the daemon would not take from this command line (a path
+        // outside the API, a bad profile name): a usage error.
+        ErrorCode::InvalidRequest => USAGE,
+        ErrorCode::Forbidden
         | ErrorCode::Storage
         | ErrorCode::Upstream
         | ErrorCode::Config

@@ -2,6 +2,27 @@
 //! of the pdauth daemon. Talks to `pdauthd` over its local socket only; never
 //! opens the token store and never sees a refresh token.
 
+/// `eprintln!` that cannot panic: a message for a closed stderr (`| head`
+/// with `2>&1`, a shell that went away) is dropped, never a crash.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that cannot panic (see [`say!`]).
+#[macro_export]
+macro_rules! say_inline {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let mut err = ::std::io::stderr();
+        let _ = ::std::write!(err, $($arg)*);
+        let _ = err.flush();
+    }};
+}
+
 pub mod app;
 pub mod browser;
 pub mod cli;

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("pdauth: cannot start the async runtime: {e}");
+            pdauth_tui::say!("pdauth: cannot start the async runtime: {e}");
             return ExitCode::from(exit::FAILURE);
         }
     };
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if !err.message.is_empty() {
-                eprintln!("pdauth: {}", err.message);
+                pdauth_tui::say!("pdauth: {}", err.message);
             }
             ExitCode::from(err.code)
         }

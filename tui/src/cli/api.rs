@@ -76,14 +76,24 @@ fn plan(args: &ApiArgs) -> Result<Plan, CliError> {
             sanitize::truncated(m, 20)
         )));
     }
+    if path.is_empty() {
+        return Err(CliError::usage(
+            "give a path relative to the profile's API base, e.g. /incidents",
+        ));
+    }
     if path.contains("://") || !path.starts_with('/') || path.starts_with("//") {
         return Err(CliError::usage(format!(
             "{} is not a path: give it relative to the profile's API base, e.g. /incidents",
             sanitize::truncated(&path, 80)
         )));
     }
-    if path.contains(['?', '#']) {
+    if path.contains('?') {
         return Err(CliError::usage("put query parameters in -q KEY=VALUE, not in the path"));
+    }
+    if path.contains('#') {
+        return Err(CliError::usage(
+            "a path has no #fragment; PagerDuty's API never sees one",
+        ));
     }
     let query = args
         .query
@@ -203,7 +213,7 @@ pub(super) async fn run(socket: &Path, args: ApiArgs) -> Result<(), CliError> {
         return Err(CliError::new(exit::API_REFUSED, refusal(status, &body)));
     }
     if truncated {
-        eprintln!(
+        crate::say!(
             "pdauth: PagerDuty lists stop at 10,000 items; the list is cut there ({pages} pages). Narrow it with -q filters."
         );
     }

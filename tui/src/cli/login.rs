@@ -55,15 +55,15 @@ pub(super) async fn run(socket: &Path, args: LoginArgs) -> Result<(), CliError> 
     let now = clock::unix_now();
     let login_left = u64::try_from((login.expires_at - now).max(0) + EXPIRY_GRACE).unwrap_or(0);
     let limit = Duration::from_secs(args.timeout.min(login_left));
-    eprintln!(
+    crate::say!(
         "Open the URL above in a browser and approve the access for profile {shown}.\n\
          Waiting up to {} for the approval (Ctrl-C to give up)…",
         clock::compact(i64::try_from(limit.as_secs()).unwrap_or(i64::MAX))
     );
     if !args.no_browser && browser::available() {
         match browser::open(&url).await {
-            Ok(()) => eprintln!("Opened it in your browser."),
-            Err(e) => eprintln!("Could not open a browser ({e}); open the URL by hand."),
+            Ok(()) => crate::say!("Opened it in your browser."),
+            Err(e) => crate::say!("Could not open a browser ({e}); open the URL by hand."),
         }
     }
 
@@ -104,7 +104,7 @@ pub(super) async fn run(socket: &Path, args: LoginArgs) -> Result<(), CliError> 
                 // away (a drain on shutdown): look once more.
                 return match status_after_drop(socket, profile, login.started_at).await {
                     Some(status) => {
-                        eprintln!("Logged in: {shown} has a fresh token (pdauthd restarted meanwhile).");
+                        crate::say!("Logged in: {shown} has a fresh token (pdauthd restarted meanwhile).");
                         warn_missing_scopes(&shown, &status);
                         Ok(())
                     }
@@ -118,7 +118,7 @@ pub(super) async fn run(socket: &Path, args: LoginArgs) -> Result<(), CliError> 
     };
     match outcome {
         Ok(()) => {
-            eprintln!("Logged in: {shown} has a fresh token.");
+            crate::say!("Logged in: {shown} has a fresh token.");
             if let Some(status) = profile_status(&conn, profile).await {
                 warn_missing_scopes(&shown, &status);
             }
@@ -170,7 +170,7 @@ async fn profile_status(conn: &Connection, profile: &str) -> Option<ProfileStatu
 /// Say on stderr which requested scopes PagerDuty did not grant.
 fn warn_missing_scopes(shown: &str, status: &ProfileStatus) {
     if let Some(warning) = missing_scopes_warning(shown, status) {
-        eprintln!("{warning}");
+        crate::say!("{warning}");
     }
 }
 

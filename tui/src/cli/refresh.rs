@@ -34,7 +34,7 @@ pub(super) async fn run(socket: &Path, profile: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::failure(format!("cannot write to stdout: {e}")))?;
     drop(stdout);
     let (code, sentence) = outcome(&shown, &status, clock::unix_now());
-    eprintln!("{sentence}");
+    crate::say!("{sentence}");
     match code {
         exit::OK => Ok(()),
         code => Err(CliError::silent(code)),

@@ -31,9 +31,9 @@ pub(super) async fn run(socket: &Path, profile: &str, yes: bool) -> Result<(), C
          whatever PagerDuty answers. Anything using {shown} needs a new login afterwards."
     );
     if yes {
-        eprintln!("{plan}");
+        crate::say!("{plan}");
     } else {
-        eprint!("{plan}\nRevoke {shown}? [y/N] ");
+        crate::say_inline!("{plan}\nRevoke {shown}? [y/N] ");
         let _ = std::io::stderr().flush();
         let answer = tokio::task::spawn_blocking(|| {
             let mut line = String::new();
@@ -57,7 +57,7 @@ pub(super) async fn run(socket: &Path, profile: &str, yes: bool) -> Result<(), C
         other => return Err(unexpected(&other).into()),
     };
     let (word, message) = describe(&shown, &outcome);
-    eprintln!("{message}");
+    crate::say!("{message}");
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{word}")
         .and_then(|()| stdout.flush())

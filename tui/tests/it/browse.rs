@@ -72,11 +72,10 @@ fn browse_incidents_filter_open_a_detail_and_go_back() {
 
     // Enter keeps the filter; Enter again opens the detail.
     tmux.keys(&["Enter", "Enter"]);
-    let detail = tmux.wait_for("the detail", |s| s.contains("incidents › #2003"));
-    assert!(
-        detail.contains("https://acme.pagerduty.com/incidents/Q2003"),
-        "{detail}"
-    );
+    // The breadcrumbs come at once, the link with the daemon's answer.
+    tmux.wait_for("the detail with its link", |s| {
+        s.contains("incidents › #2003") && s.contains("https://acme.pagerduty.com/incidents/Q2003")
+    });
     wait_seen(
         &daemon,
         "the Get",
