@@ -63,6 +63,7 @@ async fn api_prints_pagerduty_json_and_refusals_on_stderr() {
     assert_eq!(all["users"].as_array().unwrap().len(), 40);
     assert_eq!((all["more"].as_bool(), all["offset"].as_u64()), (Some(false), Some(0)));
     assert!(!d.log_text().contains("pdus+_"), "no token in the daemon's log");
+    assert!(!d.log_text().contains('\x1b'), "a log file gets no colour codes");
 
     let missing = d.pdauth(&["api", "/users/PNOSUCH"]).await;
     assert_eq!(missing.code, Some(8), "{missing:?}");

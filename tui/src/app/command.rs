@@ -154,7 +154,11 @@ impl App {
                 self.command = None;
                 return match resolve(&text) {
                     Ok(Target::Quit) => vec![Effect::Quit],
-                    Ok(Target::Show(screen)) => self.open_screen(screen),
+                    Ok(Target::Show(screen)) => {
+                        // An earlier complaint (an unknown command) is answered.
+                        self.notice = None;
+                        self.open_screen(screen)
+                    }
                     Err(why) if why.is_empty() => Vec::new(),
                     Err(why) => {
                         self.notify(Tone::Error, why);

@@ -104,6 +104,10 @@ fn commands_take_unambiguous_prefixes_and_explain_the_rest() {
 
     command(&mut app, "TOK");
     assert_eq!(app.mode(), Mode::Tokens);
+    assert!(
+        app.current_notice(NOW).is_none(),
+        "a command that worked clears the old complaint"
+    );
     command(&mut app, "on");
     assert_eq!(app.screen, Screen::List(Resource::Oncalls));
     assert_eq!(command(&mut app, "quit"), vec![Effect::Quit]);
