@@ -152,6 +152,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Refresh { profile }) => refresh::run(&socket, &profile).await,
         Some(Command::Audit { profile, json, limit }) => audit::run(&socket, profile, json, limit).await,
         Some(Command::Api(args)) => api::run(&socket, args).await,
+        Some(Command::Demo(_)) if cli.socket.is_some() => Err(CliError::usage(
+            "pdauth demo starts its own daemon on a socket of its own; --socket does not apply to it",
+        )),
         Some(Command::Demo(args)) => demo::run(args.activity).await,
     }
 }

@@ -525,3 +525,12 @@ async fn refresh_failing_exits_1() {
         out.stdout
     );
 }
+
+#[tokio::test]
+async fn demo_refuses_a_socket_it_would_not_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pdauth(&dir.path().join("x.sock"), &["demo"]).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--socket does not apply"), "{}", out.stderr);
+    assert!(!dir.path().join("x.sock").exists());
+}
