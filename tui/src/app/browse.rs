@@ -464,7 +464,11 @@ impl App {
                         self.notice = None;
                     }
                     Ok(_) => {}
-                    Err(failure) => table.state_mut().problem = Some(Problem::from_failure(failure)),
+                    Err(failure) => {
+                        table.state_mut().problem = Some(Problem::from_failure(failure));
+                        // The problem shows in place of "Reloading…".
+                        self.notice = None;
+                    }
                 }
                 Vec::new()
             }

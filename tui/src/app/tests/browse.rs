@@ -474,6 +474,26 @@ fn reload_asks_for_a_fresh_list_and_reconnecting_watches_again() {
             fresh: true,
         })]
     );
+    assert!(app.current_notice(NOW).is_some(), "it says it is reloading");
+    app.update(Msg::Replied {
+        request: Request::List {
+            profile: PROFILE.into(),
+            query: default_query(Resource::Users),
+            fresh: true,
+        },
+        result: Err(Failure {
+            code: Some(ErrorCode::RateLimited),
+            message: "PagerDuty asks to wait".into(),
+        }),
+    });
+    assert!(
+        app.current_notice(NOW).is_none(),
+        "a failed reload stops saying it reloads"
+    );
+    assert_eq!(
+        app.list().unwrap().state().problem.as_ref().and_then(|p| p.code),
+        Some(ErrorCode::RateLimited)
+    );
     app.update(Msg::Disconnected { message: "gone".into() });
     let effects = app.update(Msg::Connected {
         daemon_version: "0.1.0".into(),
