@@ -336,7 +336,7 @@ impl App {
                 Vec::new()
             }
             Action::CommandChar(_)
-            | Action::CommandBackspace
+            | Action::CommandErase(_)
             | Action::CommandComplete
             | Action::CommandRun
             | Action::CommandCancel => self.command_act(action),
@@ -399,9 +399,9 @@ impl App {
                 self.set_filter(text);
                 Vec::new()
             }
-            Action::FilterBackspace => {
+            Action::FilterErase(erase) => {
                 let mut text = self.filter.clone();
-                text.pop();
+                erase.apply(&mut text);
                 self.set_filter(text);
                 Vec::new()
             }

@@ -73,7 +73,8 @@ pub enum Action {
     SwitchScreen,
     StartFilter,
     FilterChar(char),
-    FilterBackspace,
+    /// Backspace, Ctrl-W or Ctrl-U in the filter.
+    FilterErase(Erase),
     /// Stop typing, keep the filter.
     FilterDone,
     /// Empty the filter.
@@ -88,7 +89,8 @@ pub enum Action {
     /// Open the `:` command bar.
     OpenCommand,
     CommandChar(char),
-    CommandBackspace,
+    /// Backspace, Ctrl-W or Ctrl-U in the command bar.
+    CommandErase(Erase),
     /// Tab: complete the command.
     CommandComplete,
     CommandRun,
@@ -103,6 +105,33 @@ pub enum Action {
     ToggleMine,
     /// Browse the next profile with a usable token.
     SwitchProfile,
+}
+
+/// How much of a typed line a key takes back, as in a shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erase {
+    /// Backspace: the last character.
+    Char,
+    /// Ctrl-W: the last word and the spaces after it.
+    Word,
+    /// Ctrl-U: everything.
+    Line,
+}
+
+impl Erase {
+    /// Take back from the end of `text`.
+    pub fn apply(self, text: &mut String) {
+        match self {
+            Erase::Char => {
+                text.pop();
+            }
+            Erase::Word => {
+                let kept = text.trim_end().trim_end_matches(|c: char| !c.is_whitespace()).len();
+                text.truncate(kept);
+            }
+            Erase::Line => text.clear(),
+        }
+    }
 }
 
 /// One line of help: the keys as printed, and what they do.
@@ -123,8 +152,18 @@ pub fn action(mode: Mode, help_open: bool, key: &KeyEvent) -> Option<Action> {
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl {
-        return match key.code {
-            KeyCode::Char('c') | KeyCode::Char('C') => Some(Action::Quit),
+        let erase = match key.code {
+            KeyCode::Char('c') | KeyCode::Char('C') => return Some(Action::Quit),
+            // Terminals that send ^H for Backspace.
+            KeyCode::Char('h') | KeyCode::Char('H') => Erase::Char,
+            KeyCode::Char('w') | KeyCode::Char('W') | KeyCode::Backspace => Erase::Word,
+            KeyCode::Char('u') | KeyCode::Char('U') => Erase::Line,
+            _ => return None,
+        };
+        return match mode {
+            _ if help_open => None,
+            Mode::Filter => Some(Action::FilterErase(erase)),
+            Mode::Command => Some(Action::CommandErase(erase)),
             _ => None,
         };
     }
@@ -139,7 +178,7 @@ pub fn action(mode: Mode, help_open: bool, key: &KeyEvent) -> Option<Action> {
         return match key.code {
             KeyCode::Esc => Some(Action::ClearFilter),
             KeyCode::Enter => Some(Action::FilterDone),
-            KeyCode::Backspace => Some(Action::FilterBackspace),
+            KeyCode::Backspace => Some(Action::FilterErase(Erase::Char)),
             KeyCode::Down => Some(Action::Down),
             KeyCode::Up => Some(Action::Up),
             KeyCode::Char(c) if !c.is_control() => Some(Action::FilterChar(c)),
@@ -151,7 +190,7 @@ pub fn action(mode: Mode, help_open: bool, key: &KeyEvent) -> Option<Action> {
             KeyCode::Esc => Some(Action::CommandCancel),
             KeyCode::Enter => Some(Action::CommandRun),
             KeyCode::Tab => Some(Action::CommandComplete),
-            KeyCode::Backspace => Some(Action::CommandBackspace),
+            KeyCode::Backspace => Some(Action::CommandErase(Erase::Char)),
             KeyCode::Char(c) if !c.is_control() => Some(Action::CommandChar(c)),
             _ => None,
         };
@@ -278,6 +317,7 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
         Mode::Filter => vec![
             hint("letters", "narrow the list as you type"),
             hint("↑ / ↓", "move in the narrowed list"),
+            hint("Ctrl-W / Ctrl-U", "erase the last word / the whole filter"),
             hint("Enter", "keep the filter, back to the keys"),
             hint("Esc", "clear the filter"),
         ],
@@ -315,6 +355,7 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
         Mode::Command => vec![
             hint("letters", "type a screen's name"),
             hint("Tab", "complete it (again: the next suggestion)"),
+            hint("Ctrl-W / Ctrl-U", "erase the last word / the whole line"),
             hint("Enter", "go there"),
             hint("Esc", "close the command bar"),
         ],

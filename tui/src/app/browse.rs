@@ -300,9 +300,9 @@ impl App {
                 self.set_list_filter(text);
                 Vec::new()
             }
-            Action::FilterBackspace => {
+            Action::FilterErase(erase) => {
                 let mut text = self.list().map(|t| t.state().filter.clone()).unwrap_or_default();
-                text.pop();
+                erase.apply(&mut text);
                 self.set_list_filter(text);
                 Vec::new()
             }

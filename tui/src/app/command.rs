@@ -6,7 +6,7 @@ use pdauth_common::browse::Resource;
 use pdauth_common::sanitize;
 
 use super::{App, Screen, Tone};
-use crate::keymap::Action;
+use crate::keymap::{Action, Erase};
 use crate::msg::Effect;
 
 /// Where a command leads.
@@ -120,9 +120,9 @@ impl CommandBar {
         self.text.push(c);
     }
 
-    pub fn pop(&mut self) {
+    pub fn erase(&mut self, erase: Erase) {
         self.cycle = None;
-        self.text.pop();
+        erase.apply(&mut self.text);
     }
 }
 
@@ -145,8 +145,9 @@ impl App {
         };
         match action {
             Action::CommandChar(c) => bar.push(c),
-            Action::CommandBackspace if bar.text.is_empty() => self.command = None,
-            Action::CommandBackspace => bar.pop(),
+            // Backspace on an empty bar closes it, as in k9s and vim.
+            Action::CommandErase(Erase::Char) if bar.text.is_empty() => self.command = None,
+            Action::CommandErase(erase) => bar.erase(erase),
             Action::CommandComplete => bar.complete(),
             Action::CommandCancel => self.command = None,
             Action::CommandRun => {

@@ -176,3 +176,42 @@ fn releases_are_ignored() {
     k.kind = KeyEventKind::Release;
     assert_eq!(action(Mode::Tokens, false, &k), None);
 }
+
+#[test]
+fn typed_lines_erase_like_a_shell() {
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    for (mode, wrap) in [
+        (Mode::Filter, Action::FilterErase as fn(Erase) -> Action),
+        (Mode::Command, Action::CommandErase),
+    ] {
+        assert_eq!(action(mode, false, &key(KeyCode::Backspace)), Some(wrap(Erase::Char)));
+        assert_eq!(action(mode, false, &ctrl('h')), Some(wrap(Erase::Char)));
+        assert_eq!(action(mode, false, &ctrl('w')), Some(wrap(Erase::Word)));
+        assert_eq!(action(mode, false, &ctrl('u')), Some(wrap(Erase::Line)));
+        assert_eq!(action(mode, true, &ctrl('u')), None, "not under the help");
+    }
+    // Elsewhere these keys do nothing rather than something surprising.
+    assert_eq!(action(Mode::Tokens, false, &ctrl('u')), None);
+    assert_eq!(action(Mode::List(Resource::Incidents), false, &ctrl('w')), None);
+    for mode in [Mode::Filter, Mode::Command] {
+        assert!(hints(mode).iter().any(|h| h.keys.contains("Ctrl-W")), "{mode:?} help");
+    }
+}
+
+#[test]
+fn erasing_takes_back_a_char_a_word_or_the_line() {
+    let erased = |text: &str, how: Erase| {
+        let mut t = text.to_string();
+        how.apply(&mut t);
+        t
+    };
+    assert_eq!(erased("db down", Erase::Char), "db dow");
+    assert_eq!(erased("é", Erase::Char), "");
+    assert_eq!(erased("", Erase::Char), "");
+    assert_eq!(erased("db down", Erase::Word), "db ");
+    assert_eq!(erased("db down  ", Erase::Word), "db ");
+    assert_eq!(erased("checkout", Erase::Word), "");
+    assert_eq!(erased("   ", Erase::Word), "");
+    assert_eq!(erased("naïve café", Erase::Word), "naïve ");
+    assert_eq!(erased("db down", Erase::Line), "");
+}

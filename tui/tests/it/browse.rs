@@ -189,9 +189,12 @@ fn real_demo_browses_incidents_with_the_command_bar_and_the_filter() {
         .expect("the selected incident's number");
     assert!(number.chars().all(|c| c.is_ascii_digit()), "{number}");
 
-    tmux.keys(&["/", &number]);
+    // A mistyped filter, taken back with Ctrl-U as in a shell.
+    tmux.keys(&["/", "zz"]);
+    tmux.wait_for("the mistyped filter", |s| s.contains("/zz"));
+    tmux.keys(&["C-u", &number]);
     tmux.wait_for("the filtered list", |s| {
-        s.contains(&format!("/{number}")) && selected_line(s).is_some_and(|l| l.contains(&number))
+        !s.contains("/zz") && s.contains(&format!("/{number}")) && selected_line(s).is_some_and(|l| l.contains(&number))
     });
     tmux.keys(&["Enter", "Enter"]);
     let crumbs = format!("incidents › #{number}");

@@ -119,6 +119,17 @@ fn commands_take_unambiguous_prefixes_and_explain_the_rest() {
     app.update(key(':'));
     app.update(code(KeyCode::Backspace));
     assert!(app.command.is_none());
+
+    // Ctrl-W takes back a word, Ctrl-U the line; the bar stays open.
+    app.update(key(':'));
+    typed(&mut app, "teams now");
+    app.update(ctrl('w'));
+    assert_eq!(app.command.as_ref().unwrap().text, "teams ");
+    app.update(ctrl('u'));
+    assert_eq!(app.command.as_ref().unwrap().text, "");
+    typed(&mut app, "inc");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::List(Resource::Incidents));
 }
 
 #[test]
@@ -142,6 +153,18 @@ fn the_filter_narrows_as_you_type_over_the_visible_columns() {
     app.update(code(KeyCode::Enter));
     assert_eq!(app.mode(), Mode::List(Resource::Incidents), "Enter keeps the filter");
     assert_eq!(shown_numbers(&app), vec![1233, 1231]);
+    // Ctrl-W and Ctrl-U take back a word and the whole filter as you type.
+    app.update(key('/'));
+    typed(&mut app, " zzz");
+    assert!(shown_numbers(&app).is_empty());
+    app.update(ctrl('w'));
+    assert_eq!(app.list().unwrap().state().filter, "SEARch ");
+    assert_eq!(shown_numbers(&app), vec![1233], "the space still counts");
+    app.update(ctrl('u'));
+    assert_eq!(app.list().unwrap().state().filter, "");
+    assert_eq!(shown_numbers(&app).len(), 4);
+    typed(&mut app, "sear");
+    app.update(code(KeyCode::Enter));
     // Esc clears it first, then goes back.
     app.update(code(KeyCode::Esc));
     assert_eq!(shown_numbers(&app).len(), 4);
