@@ -66,11 +66,27 @@ pub(crate) fn clip(text: &str, width: usize) -> String {
 }
 
 /// Which columns fit in `avail` cells and how wide each is: every column at
-/// its narrowest, dropping the most expendable ones until they fit; spare
-/// width goes to the flexible column up to a third of the whole, then
-/// evenly to the others up to their widest, then to the flexible column
-/// (or the last one).
-pub(crate) fn widths(columns: &[Column], avail: u16) -> Vec<(usize, u16)> {
+/// its narrowest, dropping the most expendable ones (never the `sorted`
+/// one) until they fit; spare width goes to the flexible column up to a
+/// third of the whole, then evenly to the others up to their widest, then
+/// to the flexible column (or the last one).
+pub(crate) fn widths(columns: &[Column], avail: u16, sorted: usize) -> Vec<(usize, u16)> {
+    // The ordering column's title has room for its arrow.
+    let columns: Vec<Column> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i != sorted {
+                return *c;
+            }
+            let fits = u16::try_from(Span::raw(c.title).width()).map_or(u16::MAX, |w| w.saturating_add(1));
+            Column {
+                min: c.min.max(fits),
+                max: c.max.max(fits),
+                ..*c
+            }
+        })
+        .collect();
     let mut shown: Vec<usize> = (0..columns.len()).collect();
     let need = |shown: &[usize]| {
         shown.iter().map(|c| columns[*c].min).sum::<u16>() + u16::try_from(shown.len().saturating_sub(1)).unwrap_or(0)
@@ -79,7 +95,8 @@ pub(crate) fn widths(columns: &[Column], avail: u16) -> Vec<(usize, u16)> {
         let Some(worst) = shown
             .iter()
             .copied()
-            .filter(|c| columns[*c].drop > 0)
+            // The column the rows are ordered by stays in sight.
+            .filter(|c| columns[*c].drop > 0 && *c != sorted)
             .max_by_key(|c| columns[*c].drop)
         else {
             break;
@@ -176,7 +193,7 @@ fn draw_rows(frame: &mut Frame, area: Rect, app: &App, table: &dyn Listing, bloc
     let end = (top + height).min(s.shown.len());
     let columns = table.columns();
     let avail = area.width.saturating_sub(2 + 2);
-    let layout = widths(columns, avail);
+    let layout = widths(columns, avail, s.sort.0);
     let header = Row::new(
         layout
             .iter()

@@ -79,6 +79,31 @@ fn incidents_are_coloured_by_status_and_urgency() {
 }
 
 #[test]
+fn column_titles_keep_room_for_the_order_arrow() {
+    for resource in Resource::ALL {
+        for width in [60, 80, 100, 132] {
+            let mut app = browsing(resource);
+            // Every order twice round, one way and the other: the ordering
+            // column is never dropped nor its title cut.
+            for step in 0..24 {
+                app.update(key(if step % 3 == 2 { 'S' } else { 's' }));
+                let screen = text(render_at(&app, width, 12).backend().buffer());
+                let header = screen.lines().nth(2).expect("the column titles");
+                // Shown whole: a cut title loses its arrow first.
+                let before = header.split(['↑', '↓']).next().filter(|b| b.len() < header.len());
+                let Some(before) = before else {
+                    panic!("{resource:?} at {width}: no arrow in {header}");
+                };
+                assert!(
+                    !before.ends_with('…'),
+                    "{resource:?} at {width}: a cut title in {header}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_narrow_window_drops_columns_before_cutting_the_title() {
     let app = browsing(Resource::Incidents);
     let terminal = render_at(&app, 60, 12);
