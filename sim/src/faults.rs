@@ -89,6 +89,9 @@ pub struct FaultRequest {
     pub error: Option<String>,
     /// OAuth `error_description`.
     pub error_description: Option<String>,
+    /// API faults only: the request path it applies to (`/incidents/Q1/alerts`),
+    /// or a path prefix ending in `*` (`/incidents/*`); other requests pass it by.
+    pub path: Option<String>,
 }
 
 impl FaultRequest {
@@ -126,8 +129,20 @@ impl FaultRequest {
         Ok(text)
     }
 
+    /// The validated `path` of an API fault.
+    pub fn path(&self) -> Result<Option<String>, String> {
+        match &self.path {
+            None => Ok(None),
+            Some(p) if p.starts_with('/') && p.len() <= 512 && !p.chars().any(char::is_control) => Ok(Some(p.clone())),
+            Some(_) => Err("`path` must start with / and be at most 512 characters without control characters".into()),
+        }
+    }
+
     /// Interprets the request as a token-endpoint fault.
     pub fn token_fault(&self) -> Result<TokenFault, String> {
+        if self.path.is_some() {
+            return Err("`path` applies to API faults only".into());
+        }
         let error = |default: &str| Self::text(&self.error, default, "error");
         let description = || {
             Self::text(
@@ -209,10 +224,22 @@ fn default_message(status: u16) -> &'static str {
     }
 }
 
-/// Faults waiting for requests, oldest first; each applies to its next `times` requests.
+/// Faults waiting for requests, oldest first; each applies to its next `times` requests
+/// (of its path, when it has one).
 #[derive(Debug)]
 pub struct FaultQueue<F> {
-    queue: VecDeque<(F, u32)>,
+    queue: VecDeque<(F, u32, Option<String>)>,
+}
+
+/// Whether a fault for `scope` applies to a request for `path`.
+fn applies(scope: Option<&str>, path: &str) -> bool {
+    match scope {
+        None => true,
+        Some(scope) => match scope.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => scope == path,
+        },
+    }
 }
 
 impl<F> Default for FaultQueue<F> {
@@ -224,23 +251,38 @@ impl<F> Default for FaultQueue<F> {
 impl<F: Clone> FaultQueue<F> {
     /// Queues `fault` for the next `times` requests after those already queued.
     pub fn push(&mut self, fault: F, times: u32) {
-        self.queue.push_back((fault, times));
+        self.push_for(fault, times, None);
+    }
+
+    /// Queues `fault` for the next `times` requests of `path` (see
+    /// [`FaultRequest::path`]), or of any path.
+    pub fn push_for(&mut self, fault: F, times: u32, path: Option<String>) {
+        self.queue.push_back((fault, times, path));
     }
 
     /// The fault for the current request, if any.
     pub fn take(&mut self) -> Option<F> {
-        let (fault, remaining) = self.queue.front_mut()?;
+        self.take_for("")
+    }
+
+    /// The fault for the current request of `path`: the oldest that applies to it.
+    pub fn take_for(&mut self, path: &str) -> Option<F> {
+        let at = self
+            .queue
+            .iter()
+            .position(|(_, _, scope)| applies(scope.as_deref(), path))?;
+        let (fault, remaining, _) = &mut self.queue[at];
         let fault = fault.clone();
         *remaining -= 1;
         if *remaining == 0 {
-            self.queue.pop_front();
+            self.queue.remove(at);
         }
         Some(fault)
     }
 
     /// Requests still to be faulted.
     pub fn pending(&self) -> u64 {
-        self.queue.iter().map(|(_, n)| u64::from(*n)).sum()
+        self.queue.iter().map(|(_, n, _)| u64::from(*n)).sum()
     }
 
     /// Drops everything; returns how many requests would still have been faulted.
@@ -315,5 +357,29 @@ mod tests {
         queue.push("c", 5);
         assert_eq!(queue.clear(), 5);
         assert_eq!(queue.take(), None);
+    }
+
+    #[test]
+    fn a_fault_with_a_path_waits_for_a_request_of_that_path() {
+        let mut queue = FaultQueue::default();
+        queue.push_for("alerts", 1, Some("/incidents/Q1/alerts".into()));
+        queue.push_for("any incident", 2, Some("/incidents/*".into()));
+        queue.push("anything", 1);
+        assert_eq!(queue.take_for("/users/me"), Some("anything"));
+        assert_eq!(queue.take_for("/users/me"), None, "the others wait");
+        assert_eq!(queue.take_for("/incidents/Q1/notes"), Some("any incident"));
+        assert_eq!(queue.take_for("/incidents/Q1/alerts"), Some("alerts"));
+        assert_eq!(queue.take_for("/incidents/Q1/alerts"), Some("any incident"));
+        assert_eq!(queue.take_for("/incidents/Q1/alerts"), None);
+        assert_eq!(queue.pending(), 0);
+
+        let scoped = request(r#"{"mode":"status","status":403,"path":"/incidents/*"}"#);
+        assert_eq!(scoped.path(), Ok(Some("/incidents/*".into())));
+        assert!(request(r#"{"mode":"status","path":"incidents"}"#).path().is_err());
+        assert!(
+            request(r#"{"mode":"html","path":"/oauth/token"}"#)
+                .token_fault()
+                .is_err()
+        );
     }
 }

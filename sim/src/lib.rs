@@ -185,7 +185,8 @@
 //!     as if the client crashed between receiving the answer and saving it. Errors (an
 //!     unknown token, say) are processed and counted the same way, then delayed or dropped.
 //! * `POST /_sim/faults/api` likewise for the REST API: `html_401`, `status` (default 500),
-//!   `429_no_headers`, `delay`. `POST /_sim/faults/clear` drops all queued faults.
+//!   `429_no_headers`, `delay`; with `"path"` (`/incidents/Q1/alerts`, or a prefix ending in
+//!   `*`) only requests of that path take it. `POST /_sim/faults/clear` drops all queued faults.
 //! * `GET /_sim/clients`: `{"clients":[{"client_id","redirect_uris","confidential"}]}`.
 //! * `POST /_sim/clock/advance` with `{"seconds": n}`: moves the sandbox's clock forward
 //!   (codes, tokens and rate windows expire without waiting).

@@ -131,7 +131,7 @@ async fn gate(State(state): State<Shared>, mut request: Request, next: Next) -> 
         .get::<MatchedPath>()
         .map_or_else(|| request.uri().path().to_owned(), |m| m.as_str().to_owned());
     count(&state, &template);
-    let fault = state.lock().api_faults.take();
+    let fault = state.lock().api_faults.take_for(request.uri().path());
     match fault {
         Some(ApiFault::Html401) => return html_401(),
         Some(ApiFault::Status { status, message }) => {

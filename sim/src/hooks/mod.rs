@@ -111,12 +111,12 @@ async fn fault_api(State(state): State<Shared>, body: Body) -> Response {
         Ok(request) => request,
         Err(response) => return response,
     };
-    let (fault, times) = match (request.api_fault(), request.times()) {
-        (Ok(fault), Ok(times)) => (fault, times),
-        (Err(e), _) | (_, Err(e)) => return bad_request(e),
+    let (fault, times, path) = match (request.api_fault(), request.times(), request.path()) {
+        (Ok(fault), Ok(times), Ok(path)) => (fault, times, path),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_request(e),
     };
     let mut inner = state.lock();
-    inner.api_faults.push(fault, times);
+    inner.api_faults.push_for(fault, times, path);
     let pending = inner.api_faults.pending();
     drop(inner);
     ok(&json!({"queued": request.mode, "times": times, "pending": pending}))
