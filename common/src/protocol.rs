@@ -9,7 +9,7 @@ use crate::browse::{DetailPage, ListChange, ListPage, ListQuery, RateInfo, Resou
 use crate::health::{AuditEntry, LoginInfo, ProfileStatus, RevokeOutcome, StorageInfo};
 
 /// Version of the frame format and request set. Client and daemon must agree.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// A frame sent by a client to the daemon.
 // Like server frames, client frames live only between a read and a dispatch.

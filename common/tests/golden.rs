@@ -3,8 +3,8 @@
 //! would misread the new shape.
 
 use pdauth_common::browse::{
-    Detail, DetailPage, FetchMeta, Filter, Incident, Items, ListChange, ListPage, ListQuery, Page, RateInfo, Ref,
-    Resource, Schedule, ScheduleEntry,
+    Detail, DetailPage, FetchMeta, Filter, Incident, Items, ListChange, ListPage, ListQuery, Page, Part, RateInfo, Ref,
+    Resource, Schedule, ScheduleEntry, Unread,
 };
 use pdauth_common::{
     Account, Actor, AuditEntry, ClientFrame, ErrorCode, Event, LoginInfo, PROTOCOL_VERSION, ProfileStatus,
@@ -381,6 +381,26 @@ fn server_frames() {
                         coverage_percent: Some(49.6),
                     },
                     meta: meta(),
+                    unread: Vec::new(),
+                },
+            }),
+        },
+        ServerFrame::Reply {
+            id: 17,
+            result: Reply::Ok(Response::Detail {
+                page: DetailPage {
+                    detail: Detail::Incident {
+                        incident: incident(),
+                        log_entries: Vec::new(),
+                        notes: Vec::new(),
+                        alerts: Vec::new(),
+                    },
+                    meta: meta(),
+                    unread: vec![Unread {
+                        part: Part::Alerts,
+                        code: ErrorCode::Forbidden,
+                        message: "PagerDuty refused (403): missing scope incidents.read".into(),
+                    }],
                 },
             }),
         },

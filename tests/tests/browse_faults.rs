@@ -1,10 +1,11 @@
 //! The daemon's request path when PagerDuty misbehaves, against the real
 //! sandbox: 429s with and without rate headers waited out and retried (and
 //! announced), 5xx retried for GETs, writes sent as asked, a 401 (JSON or HTML) answered by
-//! one refresh and one retry, a 401 that survives the refresh, and a 403
-//! that is a missing permission, never a login matter.
+//! one refresh and one retry, a 401 that survives the refresh, a 403
+//! that is a missing permission, never a login matter, and a detail whose
+//! related list PagerDuty refuses shown without it.
 
-use pdauth_common::browse::{ListQuery, Resource};
+use pdauth_common::browse::{Detail, Items, ListQuery, Part, Resource};
 use pdauth_common::{ErrorCode, Event, Reply, Request, Response, TokenState};
 use pdauth_tests::inproc::InProc;
 use serde_json::{Value, json};
@@ -184,4 +185,82 @@ async fn a_403_is_a_missing_permission_not_a_login_matter() {
         .await
         .expect("a slow answer is still an answer");
     assert_eq!(slow.meta.requests, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_related_list_pagerduty_refuses_leaves_the_rest_of_the_detail() {
+    let r = InProc::start(&[], |_| {}).await;
+    let _c = r.logged_in().await;
+    let open = r
+        .service()
+        .fetch_list("work", &ListQuery::new(Resource::Incidents))
+        .await
+        .unwrap();
+    let Items::Incidents(incidents) = open.items else {
+        panic!("not incidents")
+    };
+    let id = incidents[0].id.clone();
+    let alerts = format!("/incidents/{id}/alerts");
+    fault(
+        &r,
+        json!({"mode": "status", "status": 403, "error": "Access Denied", "path": alerts}),
+    )
+    .await;
+    let page = r
+        .service()
+        .fetch_detail("work", Resource::Incidents, &id)
+        .await
+        .expect("the incident without its alerts");
+    let Detail::Incident {
+        incident,
+        log_entries,
+        alerts,
+        ..
+    } = &page.detail
+    else {
+        panic!("{page:?}")
+    };
+    assert_eq!(incident.id, id);
+    assert!(!log_entries.is_empty(), "the timeline is there");
+    assert!(alerts.is_empty());
+    let [unread] = page.unread.as_slice() else {
+        panic!("{:?}", page.unread)
+    };
+    assert_eq!((unread.part, unread.code), (Part::Alerts, ErrorCode::Forbidden));
+    assert!(unread.message.contains("Access Denied"), "{}", unread.message);
+    assert_eq!(r.service().status("work").unwrap().state, TokenState::Valid);
+
+    // The object itself refused: no detail at all.
+    fault(
+        &r,
+        json!({"mode": "status", "status": 403, "path": format!("/incidents/{id}")}),
+    )
+    .await;
+    let e = r
+        .service()
+        .fetch_detail("work", Resource::Incidents, &id)
+        .await
+        .expect_err("no incident");
+    assert_eq!(e.code, ErrorCode::Forbidden);
+
+    // A team whose members PagerDuty will not list.
+    let team = first_team(&r).await;
+    fault(
+        &r,
+        json!({"mode": "status", "status": 404, "path": format!("/teams/{team}/members")}),
+    )
+    .await;
+    let page = r
+        .service()
+        .fetch_detail("work", Resource::Teams, &team)
+        .await
+        .expect("the team without its members");
+    let Detail::Team { members, services, .. } = &page.detail else {
+        panic!("{page:?}")
+    };
+    assert!(members.is_empty() && !services.is_empty(), "{page:?}");
+    assert_eq!(
+        page.unread.iter().map(|u| (u.part, u.code)).collect::<Vec<_>>(),
+        vec![(Part::Members, ErrorCode::NotFound)]
+    );
 }

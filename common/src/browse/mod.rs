@@ -10,7 +10,9 @@ pub use models::{
     Alert, ContactMethod, EscalationPolicy, EscalationRule, Incident, LogEntry, Member, Note, OnCall, Ref, Schedule,
     ScheduleEntry, Service, Team, User,
 };
-pub use query::{DetailPage, FetchMeta, Filter, ListChange, ListPage, ListQuery, MAX_PAGE, OFFSET_CAP, Page, RateInfo};
+pub use query::{
+    DetailPage, FetchMeta, Filter, ListChange, ListPage, ListQuery, MAX_PAGE, OFFSET_CAP, Page, Part, RateInfo, Unread,
+};
 
 /// The resources pdauth browses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Detail, Items, Resource};
+use crate::ErrorCode;
 
 /// PagerDuty's largest page.
 pub const MAX_PAGE: u32 = 100;
@@ -142,6 +143,32 @@ pub struct ListPage {
 pub struct DetailPage {
     pub detail: Detail,
     pub meta: FetchMeta,
+    /// Related lists PagerDuty would not give (their lists in `detail` are
+    /// empty for that reason, not because there is nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<Unread>,
+}
+
+/// A list shown next to an object in its detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    LogEntries,
+    Notes,
+    Alerts,
+    OpenIncidents,
+    Oncalls,
+    Members,
+    Services,
+}
+
+/// A related list that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unread {
+    pub part: Part,
+    pub code: ErrorCode,
+    pub message: String,
 }
 
 /// How a watched list changed since the last push. Items are keyed by

@@ -71,6 +71,7 @@ impl Source for Fake {
                     requests: 3,
                     ..Default::default()
                 },
+                unread: Vec::new(),
             })
         }
         .boxed()

@@ -14,7 +14,7 @@ use super::fetch::not_json;
 use super::pd::Cost;
 use super::{Service, err};
 use crate::pagerduty::{models, params};
-use pdauth_common::browse::{Detail, DetailPage, Items, Resource, ScheduleEntry};
+use pdauth_common::browse::{Detail, DetailPage, Items, Part, Resource, ScheduleEntry, Unread};
 use pdauth_common::{ErrorCode, WireError};
 
 /// How far ahead a schedule's rendering and a user's on-calls look.
@@ -68,6 +68,39 @@ fn part<T>(body: &Value, key: &str, path: &str, parse: impl Fn(&Value) -> Option
     Ok(entries.iter().filter(|v| v.is_object()).filter_map(parse).collect())
 }
 
+/// A related list's answer. When PagerDuty will not give it (a missing
+/// scope, a 5xx, the rate limit) the detail still shows the object with
+/// the list marked unread and why; failures that no other request would
+/// escape either (the login is gone, a malformed request) fail the whole.
+fn tolerate<T>(result: Result<Vec<T>, WireError>, part: Part, unread: &mut Vec<Unread>) -> Result<Vec<T>, WireError> {
+    match result {
+        Err(e)
+            if matches!(
+                e.code,
+                ErrorCode::NotFound
+                    | ErrorCode::RateLimited
+                    | ErrorCode::Forbidden
+                    | ErrorCode::Upstream
+                    | ErrorCode::Busy
+            ) =>
+        {
+            tracing::info!(
+                ?part,
+                code = e.code.as_str(),
+                "a detail's related list is unread: {}",
+                e.message
+            );
+            unread.push(Unread {
+                part,
+                code: e.code,
+                message: e.message,
+            });
+            Ok(Vec::new())
+        }
+        other => other,
+    }
+}
+
 /// The rendered final schedule of a `GET /schedules/{id}?since&until`
 /// answer, or `None` when PagerDuty sent none (it renders only for a range;
 /// an absent rendering is unknown coverage, not an empty week).
@@ -89,6 +122,7 @@ impl Service {
     ) -> Result<DetailPage, WireError> {
         params::check_id(id).map_err(|m| err(ErrorCode::InvalidRequest, m))?;
         let mut cost = Cost::default();
+        let mut unread = Vec::new();
         let detail = match resource {
             Resource::Oncalls => {
                 return Err(err(
@@ -96,7 +130,7 @@ impl Service {
                     "on-call entries have no detail; list them filtered instead",
                 ));
             }
-            Resource::Incidents => self.incident_detail(profile, id, &mut cost).await?,
+            Resource::Incidents => self.incident_detail(profile, id, &mut cost, &mut unread).await?,
             Resource::Services => {
                 let open = q(&[
                     ("service_ids[]", id),
@@ -108,13 +142,14 @@ impl Service {
                 let (body, open) = self
                     .with_part(profile, &path, &[], Resource::Incidents, &open, &mut cost)
                     .await?;
-                let open_incidents = match open {
+                let service = models::service(object(&body, "service", &path)?);
+                let open = open.map(|items| match items {
                     Items::Incidents(v) => v,
                     _ => Vec::new(),
-                };
+                });
                 Detail::Service {
-                    service: models::service(object(&body, "service", &path)?),
-                    open_incidents,
+                    service,
+                    open_incidents: tolerate(open, Part::OpenIncidents, &mut unread)?,
                 }
             }
             Resource::Users => {
@@ -133,7 +168,7 @@ impl Service {
                     .await?;
                 Detail::User {
                     user: models::user(object(&body, "user", &path)?),
-                    oncalls: oncalls_of(oncalls),
+                    oncalls: tolerate(oncalls.map(oncalls_of), Part::Oncalls, &mut unread)?,
                 }
             }
             Resource::Schedules => self.schedule_detail(profile, id, &mut cost).await?,
@@ -145,18 +180,20 @@ impl Service {
                     .await?;
                 Detail::EscalationPolicy {
                     policy: models::escalation_policy(object(&body, "escalation_policy", &path)?),
-                    oncalls: oncalls_of(oncalls),
+                    oncalls: tolerate(oncalls.map(oncalls_of), Part::Oncalls, &mut unread)?,
                 }
             }
-            Resource::Teams => self.team_detail(profile, id, &mut cost).await?,
+            Resource::Teams => self.team_detail(profile, id, &mut cost, &mut unread).await?,
         };
         Ok(DetailPage {
             detail,
             meta: self.fetch_meta(profile, cost),
+            unread,
         })
     }
 
-    /// An object and the first items of one related list, fetched together.
+    /// An object and the first items of one related list, fetched together;
+    /// the object's failure is the answer's, the list's is left to the caller.
     async fn with_part(
         self: &Arc<Self>,
         profile: &str,
@@ -165,7 +202,7 @@ impl Service {
         resource: Resource,
         list_query: &[(String, String)],
         cost: &mut Cost,
-    ) -> Result<(Value, Items), WireError> {
+    ) -> Result<(Value, Result<Items, WireError>), WireError> {
         let (mut c1, mut c2) = (Cost::default(), Cost::default());
         let (object, part) = tokio::join!(
             self.pd_get(profile, path, query, &mut c1),
@@ -173,10 +210,16 @@ impl Service {
         );
         cost.add(c1);
         cost.add(c2);
-        Ok((object?, part?.0))
+        Ok((object?, part.map(|(items, ..)| items)))
     }
 
-    async fn incident_detail(self: &Arc<Self>, profile: &str, id: &str, cost: &mut Cost) -> Result<Detail, WireError> {
+    async fn incident_detail(
+        self: &Arc<Self>,
+        profile: &str,
+        id: &str,
+        cost: &mut Cost,
+        unread: &mut Vec<Unread>,
+    ) -> Result<Detail, WireError> {
         let limit = PART_MAX.to_string();
         let (incident_path, logs_path) = (format!("/incidents/{id}"), format!("/incidents/{id}/log_entries"));
         let (notes_path, alerts_path) = (format!("/incidents/{id}/notes"), format!("/incidents/{id}/alerts"));
@@ -191,12 +234,15 @@ impl Service {
             self.pd_get(profile, &alerts_path, &alerts_q, c4),
         );
         costs.iter().for_each(|c| cost.add(*c));
-        let incident = incident?;
+        let incident = models::incident(object(&incident?, "incident", &incident_path)?);
+        let logs = logs.and_then(|b| part(&b, "log_entries", &logs_path, |v| Some(models::log_entry(v))));
+        let notes = notes.and_then(|b| part(&b, "notes", &notes_path, |v| Some(models::note(v))));
+        let alerts = alerts.and_then(|b| part(&b, "alerts", &alerts_path, |v| Some(models::alert(v))));
         Ok(Detail::Incident {
-            incident: models::incident(object(&incident, "incident", &incident_path)?),
-            log_entries: part(&logs?, "log_entries", &logs_path, |v| Some(models::log_entry(v)))?,
-            notes: part(&notes?, "notes", &notes_path, |v| Some(models::note(v)))?,
-            alerts: part(&alerts?, "alerts", &alerts_path, |v| Some(models::alert(v)))?,
+            incident,
+            log_entries: tolerate(logs, Part::LogEntries, unread)?,
+            notes: tolerate(notes, Part::Notes, unread)?,
+            alerts: tolerate(alerts, Part::Alerts, unread)?,
         })
     }
 
@@ -229,7 +275,13 @@ impl Service {
         })
     }
 
-    async fn team_detail(self: &Arc<Self>, profile: &str, id: &str, cost: &mut Cost) -> Result<Detail, WireError> {
+    async fn team_detail(
+        self: &Arc<Self>,
+        profile: &str,
+        id: &str,
+        cost: &mut Cost,
+        unread: &mut Vec<Unread>,
+    ) -> Result<Detail, WireError> {
         let team_path = format!("/teams/{id}");
         let members_path = format!("/teams/{id}/members");
         let limit = PART_MAX.to_string();
@@ -243,15 +295,16 @@ impl Service {
             self.list_all(profile, Resource::Services, &services_q, PART_MAX, c3),
         );
         costs.iter().for_each(|c| cost.add(*c));
-        let members = part(&members?, "members", &members_path, models::member)?;
-        let services = match services?.0 {
+        let team = models::team(object(&team?, "team", &team_path)?);
+        let members = members.and_then(|b| part(&b, "members", &members_path, models::member));
+        let services = services.map(|(items, ..)| match items {
             Items::Services(v) => v,
             _ => Vec::new(),
-        };
+        });
         Ok(Detail::Team {
-            team: models::team(object(&team?, "team", &team_path)?),
-            members,
-            services,
+            team,
+            members: tolerate(members, Part::Members, unread)?,
+            services: tolerate(services, Part::Services, unread)?,
         })
     }
 }

@@ -64,7 +64,7 @@ impl Item {
         self.lines = self
             .page
             .as_ref()
-            .map_or(0, |p| crate::views::item::line_count(&p.detail, now, utc_offset, width));
+            .map_or(0, |p| crate::views::item::line_count(p, now, utc_offset, width));
     }
 
     /// The object's page in PagerDuty's web app (sanitised), once known.

@@ -249,6 +249,7 @@ fn the_detail_screen_scrolls_and_shows_the_link() {
             page: DetailPage {
                 detail,
                 meta: samples::meta(),
+                unread: Vec::new(),
             },
         }),
     });

@@ -3,7 +3,7 @@
 //! detail's lines in a scrollable pane; loading and problems where the
 //! lines would be. Reads the state only.
 
-use pdauth_common::browse::Detail;
+use pdauth_common::browse::DetailPage;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -15,8 +15,8 @@ use crate::app::{App, Item};
 use crate::{clock, theme};
 
 /// Lines the detail takes in a pane `width` columns wide (borders aside).
-pub fn line_count(detail: &Detail, now: i64, utc_offset: i32, width: u16) -> usize {
-    detail_lines(detail, now, utc_offset, width.saturating_sub(2)).len()
+pub fn line_count(page: &DetailPage, now: i64, utc_offset: i32, width: u16) -> usize {
+    detail_lines(&page.detail, &page.unread, now, utc_offset, width.saturating_sub(2)).len()
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, item: &Item, now: i64) {
@@ -51,7 +51,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, item: &Item, now: i
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block), pane);
         return;
     };
-    let lines = detail_lines(&page.detail, now, app.utc_offset, pane.width.saturating_sub(2));
+    let lines = detail_lines(
+        &page.detail,
+        &page.unread,
+        now,
+        app.utc_offset,
+        pane.width.saturating_sub(2),
+    );
     let height = usize::from(pane.height.saturating_sub(2));
     let start = item.scroll.min(lines.len().saturating_sub(height));
     let end = (start + height).min(lines.len());

@@ -242,7 +242,11 @@ impl PdAccount {
             },
             _ => return Err(missing()),
         };
-        Ok(DetailPage { detail, meta: meta() })
+        Ok(DetailPage {
+            detail,
+            meta: meta(),
+            unread: Vec::new(),
+        })
     }
 }
 

@@ -236,6 +236,7 @@ fn enter_opens_the_detail_and_escape_goes_back() {
             page: DetailPage {
                 detail,
                 meta: samples::meta(),
+                unread: Vec::new(),
             },
         }),
     });
@@ -626,6 +627,7 @@ fn detail_answer(fetched_at: i64, stale: bool) -> Result<Response, Failure> {
                 stale,
                 ..samples::meta()
             },
+            unread: Vec::new(),
         },
     })
 }

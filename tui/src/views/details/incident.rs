@@ -2,7 +2,7 @@
 //! is assigned to and acknowledged by, its times and web link, then its
 //! timeline (newest first), notes (oldest first) and alerts.
 
-use pdauth_common::browse::{Alert, Incident, LogEntry, Note};
+use pdauth_common::browse::{Alert, Incident, LogEntry, Note, Part};
 use ratatui::style::Style;
 use ratatui::text::Span;
 
@@ -77,7 +77,9 @@ fn at_words(at: Option<i64>, now: i64, offset: i32) -> String {
 }
 
 fn timeline(doc: &mut Doc, entries: &[LogEntry], now: i64, offset: i32) {
-    doc.heading("Timeline", Some(entries.len()));
+    if !doc.part("Timeline", Part::LogEntries, entries.len()) {
+        return;
+    }
     if entries.is_empty() {
         doc.note("nothing yet");
         return;
@@ -115,7 +117,9 @@ fn kind_style(kind: &str) -> Style {
 }
 
 fn notes(doc: &mut Doc, notes: &[Note], now: i64, offset: i32) {
-    doc.heading("Notes", Some(notes.len()));
+    if !doc.part("Notes", Part::Notes, notes.len()) {
+        return;
+    }
     if notes.is_empty() {
         doc.note("none");
         return;
@@ -142,7 +146,9 @@ fn notes(doc: &mut Doc, notes: &[Note], now: i64, offset: i32) {
 }
 
 fn alerts(doc: &mut Doc, alerts: &[Alert], now: i64, offset: i32) {
-    doc.heading("Alerts", Some(alerts.len()));
+    if !doc.part("Alerts", Part::Alerts, alerts.len()) {
+        return;
+    }
     if alerts.is_empty() {
         doc.note("none");
         return;

@@ -20,21 +20,22 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
-use pdauth_common::browse::Detail;
+use pdauth_common::browse::{Detail, Unread};
 use ratatui::text::Line;
 
 /// The detail of one PagerDuty object as lines for a scrollable pane; every
-/// PagerDuty string is sanitised.
+/// PagerDuty string is sanitised. Related lists in `unread` are shown as
+/// not read, with why, rather than as empty.
 ///
 /// No line is wider than `width` columns (nothing at all for a width of 0).
 /// Times are shown at `utc_offset` seconds east of UTC, ages relative to
 /// `now` (Unix seconds).
-pub fn detail_lines(detail: &Detail, now: i64, utc_offset: i32, width: u16) -> Vec<Line<'static>> {
+pub fn detail_lines(detail: &Detail, unread: &[Unread], now: i64, utc_offset: i32, width: u16) -> Vec<Line<'static>> {
     if width == 0 {
         return Vec::new();
     }
     let offset = when::usable_offset(utc_offset);
-    let mut doc = text::Doc::new(width);
+    let mut doc = text::Doc::new(width, unread);
     match detail {
         Detail::Incident {
             incident,

@@ -2,7 +2,7 @@
 //! each level with its delay, its targets and who answers it now, then the
 //! services and teams it serves and the web link.
 
-use pdauth_common::browse::{EscalationPolicy, EscalationRule, OnCall};
+use pdauth_common::browse::{EscalationPolicy, EscalationRule, OnCall, Part};
 use ratatui::style::Style;
 use ratatui::text::Span;
 
@@ -24,6 +24,7 @@ pub(super) fn lines(doc: &mut Doc, policy: &EscalationPolicy, oncalls: &[OnCall]
     if policy.rules.is_empty() {
         doc.note("none: nobody is notified");
     }
+    let oncalls_read = policy.rules.is_empty() || doc.read(Part::Oncalls, "who is on call: ");
     let mut after: u64 = 0;
     for (i, rule) in policy.rules.iter().enumerate() {
         let level = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -33,7 +34,9 @@ pub(super) fn lines(doc: &mut Doc, policy: &EscalationPolicy, oncalls: &[OnCall]
             .iter()
             .filter(|o| o.level == level && o.start.is_none_or(|s| s <= now) && o.end.is_none_or(|e| e > now))
             .collect();
-        on_call_now(doc, &current, now, offset);
+        if oncalls_read {
+            on_call_now(doc, &current, now, offset);
+        }
         after += u64::from(rule.delay_minutes);
     }
 

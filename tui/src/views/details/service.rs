@@ -1,7 +1,7 @@
 //! The detail of a service: name and status, description, escalation policy,
 //! teams, last incident and web link, then its open incidents.
 
-use pdauth_common::browse::{Incident, Service};
+use pdauth_common::browse::{Incident, Part, Service};
 use ratatui::style::Style;
 use ratatui::text::Span;
 
@@ -42,7 +42,9 @@ pub(super) fn lines(doc: &mut Doc, service: &Service, open: &[Incident], now: i6
 
 /// Incidents as rows: number, status, urgency, title.
 fn incidents(doc: &mut Doc, open: &[Incident]) {
-    doc.heading("Open incidents", Some(open.len()));
+    if !doc.part("Open incidents", Part::OpenIncidents, open.len()) {
+        return;
+    }
     if open.is_empty() {
         doc.note("none");
         return;

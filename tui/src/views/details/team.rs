@@ -1,7 +1,7 @@
 //! The detail of a team: name and description, its members with their
 //! roles, its services with their status, and the web link.
 
-use pdauth_common::browse::{Member, Service, Team};
+use pdauth_common::browse::{Member, Part, Service, Team};
 use ratatui::style::Style;
 use ratatui::text::Span;
 
@@ -13,8 +13,8 @@ pub(super) fn lines(doc: &mut Doc, team: &Team, members: &[Member], services: &[
     doc.title(vec![Span::styled(clean(&team.name), theme::title())]);
     doc.text_field("About", team.description.as_deref());
 
-    doc.heading("Members", Some(members.len()));
-    if members.is_empty() {
+    let read = doc.part("Members", Part::Members, members.len());
+    if read && members.is_empty() {
         doc.note("none");
     }
     let member_names: Vec<String> = members.iter().map(|m| name(&m.user)).collect();
@@ -31,8 +31,8 @@ pub(super) fn lines(doc: &mut Doc, team: &Team, members: &[Member], services: &[
         );
     }
 
-    doc.heading("Services", Some(services.len()));
-    if services.is_empty() {
+    let read = doc.part("Services", Part::Services, services.len());
+    if read && services.is_empty() {
         doc.note("none");
     }
     let service_names: Vec<String> = services.iter().map(|s| clean(&s.name)).collect();

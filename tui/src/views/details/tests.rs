@@ -2,7 +2,8 @@
 //! and compared with reviewed snapshots, hostile text that must never reach
 //! the terminal, and widths and data no renderer may panic or overflow on.
 
-use pdauth_common::browse::{Detail, EscalationRule, Incident, ScheduleEntry};
+use pdauth_common::ErrorCode;
+use pdauth_common::browse::{Detail, EscalationRule, Incident, Part, ScheduleEntry, Unread};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Style;
@@ -14,7 +15,7 @@ use super::fixtures::{self, NOW, OFFSET};
 use crate::theme;
 
 fn render(detail: &Detail, width: u16, height: u16) -> Terminal<TestBackend> {
-    let lines = detail_lines(detail, NOW, OFFSET, width);
+    let lines = detail_lines(detail, &[], NOW, OFFSET, width);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal
         .draw(|frame| frame.render_widget(Paragraph::new(lines), frame.area()))
@@ -97,7 +98,7 @@ fn hostile_text_never_reaches_a_line() {
     for detail in fixtures::all() {
         let hostile = fixtures::hostile(&detail);
         for width in [1, 2, 5, 10, 40, 100, 300] {
-            for line in detail_lines(&hostile, NOW, OFFSET, width) {
+            for line in detail_lines(&hostile, &[], NOW, OFFSET, width) {
                 for span in &line.spans {
                     let bad: Vec<char> = span.content.chars().filter(|c| forbidden(*c)).collect();
                     assert!(bad.is_empty(), "{:?} in {:?} at width {width}", bad, span.content);
@@ -105,7 +106,7 @@ fn hostile_text_never_reaches_a_line() {
             }
         }
         // What is left of the text is still shown, line breaks and all.
-        let text = plain(&detail_lines(&hostile, NOW, OFFSET, 300));
+        let text = plain(&detail_lines(&hostile, &[], NOW, OFFSET, 300));
         assert!(text.contains("evil click exe.txt"), "{text}");
         assert!(
             !text.contains("[2J") && !text.contains("52;c"),
@@ -117,7 +118,7 @@ fn hostile_text_never_reaches_a_line() {
 
 #[test]
 fn note_lines_stay_separate_lines() {
-    let text = plain(&detail_lines(&fixtures::incident_detail(), NOW, OFFSET, 100));
+    let text = plain(&detail_lines(&fixtures::incident_detail(), &[], NOW, OFFSET, 100));
     assert!(text.contains("\n    Rolling back deploy 2023.11.14-3.\n    Canary error rate back to 0.2%.\n"));
 }
 
@@ -200,7 +201,7 @@ fn no_line_is_wider_than_the_pane() {
     details.extend(odd());
     for detail in &details {
         for width in 0..=120u16 {
-            let lines = detail_lines(detail, NOW, OFFSET, width);
+            let lines = detail_lines(detail, &[], NOW, OFFSET, width);
             if width == 0 {
                 assert!(lines.is_empty());
             }
@@ -215,7 +216,7 @@ fn no_line_is_wider_than_the_pane() {
 fn odd_offsets_and_clocks_do_not_panic() {
     for detail in fixtures::all().iter().chain(&odd()) {
         for (now, offset) in [(i64::MIN, i32::MIN), (i64::MAX, i32::MAX), (0, -50_000), (NOW, 93_599)] {
-            assert!(!detail_lines(detail, now, offset, 80).is_empty());
+            assert!(!detail_lines(detail, &[], now, offset, 80).is_empty());
         }
     }
 }
@@ -231,7 +232,7 @@ fn cells_with(lines: &[Line], symbol: char) -> Vec<Style> {
 
 #[test]
 fn gaps_stand_out_in_symbol_and_colour() {
-    let lines = detail_lines(&fixtures::handoff_schedule(), NOW, OFFSET, 100);
+    let lines = detail_lines(&fixtures::handoff_schedule(), &[], NOW, OFFSET, 100);
     let gaps = cells_with(&lines, '░');
     assert!(!gaps.is_empty());
     assert!(gaps.iter().all(|s| *s == theme::error()));
@@ -245,7 +246,7 @@ fn gaps_stand_out_in_symbol_and_colour() {
 
 #[test]
 fn business_hours_leave_nights_and_weekends_uncovered() {
-    let text = plain(&detail_lines(&fixtures::business_schedule(), NOW, OFFSET, 100));
+    let text = plain(&detail_lines(&fixtures::business_schedule(), &[], NOW, OFFSET, 100));
     assert!(text.contains("23.8% covered"), "{text}");
     assert!(text.contains("Fri 17 Nov 17:00 – Mon 20 Nov 09:00 (2d 16h)"), "{text}");
     assert!(
@@ -257,7 +258,7 @@ fn business_hours_leave_nights_and_weekends_uncovered() {
 #[test]
 fn the_coverage_bar_fits_narrow_panes_with_coarser_cells() {
     for (width, cells) in [(100, 72), (31, 24), (30, 12), (8, 1)] {
-        let lines = detail_lines(&fixtures::handoff_schedule(), NOW, OFFSET, width);
+        let lines = detail_lines(&fixtures::handoff_schedule(), &[], NOW, OFFSET, width);
         let row = lines
             .iter()
             .map(ToString::to_string)
@@ -279,7 +280,7 @@ fn incident_status_takes_its_colour() {
         if let Detail::Incident { incident, .. } = &mut detail {
             incident.status = status.into();
         }
-        let lines = detail_lines(&detail, NOW, OFFSET, 100);
+        let lines = detail_lines(&detail, &[], NOW, OFFSET, 100);
         let span = lines
             .iter()
             .flat_map(|l| &l.spans)
@@ -296,11 +297,85 @@ fn a_long_link_is_kept_whole_across_lines() {
     if let Detail::Incident { incident, .. } = &mut detail {
         incident.html_url = Some(url.clone());
     }
-    let lines = detail_lines(&detail, NOW, OFFSET, 40);
+    let lines = detail_lines(&detail, &[], NOW, OFFSET, 40);
     let link: String = lines
         .iter()
         .filter(|l| l.spans.iter().all(|s| s.style == theme::url()) && !l.spans.is_empty())
         .map(ToString::to_string)
         .collect();
     assert_eq!(link, url);
+}
+
+/// What the daemon sends when PagerDuty would not give related lists: the
+/// lists empty, and why in `unread`.
+fn unread_parts(detail: &Detail) -> (Detail, Vec<Unread>) {
+    let mut detail = detail.clone();
+    let parts = match &mut detail {
+        Detail::Incident {
+            log_entries,
+            notes,
+            alerts,
+            ..
+        } => {
+            log_entries.clear();
+            notes.clear();
+            alerts.clear();
+            vec![Part::LogEntries, Part::Notes, Part::Alerts]
+        }
+        Detail::Service { open_incidents, .. } => {
+            open_incidents.clear();
+            vec![Part::OpenIncidents]
+        }
+        Detail::User { oncalls, .. } | Detail::EscalationPolicy { oncalls, .. } => {
+            oncalls.clear();
+            vec![Part::Oncalls]
+        }
+        Detail::Team { members, services, .. } => {
+            members.clear();
+            services.clear();
+            vec![Part::Members, Part::Services]
+        }
+        Detail::Schedule { .. } => Vec::new(),
+    };
+    let unread = parts
+        .into_iter()
+        .map(|part| Unread {
+            part,
+            code: ErrorCode::Forbidden,
+            message: format!("PagerDuty refused {part:?} (403)\x1b[2J"),
+        })
+        .collect();
+    (detail, unread)
+}
+
+#[test]
+fn lists_pagerduty_would_not_give_say_so_instead_of_none() {
+    for detail in fixtures::all() {
+        let (detail, unread) = unread_parts(&detail);
+        let text = plain(&detail_lines(&detail, &unread, NOW, OFFSET, 100));
+        for u in &unread {
+            assert!(
+                text.contains(&format!("not read: PagerDuty refused {:?} (403)\n", u.part)),
+                "{:?} unread, cleaned:\n{text}",
+                u.part
+            );
+        }
+        assert!(!text.contains('\x1b'), "{text}");
+        if unread.is_empty() {
+            continue;
+        }
+        // Nothing reads as an empty list.
+        for empty in ["(0)", "nothing yet", "not on call", "nobody on call now"] {
+            assert!(!text.contains(empty), "{empty:?} shown for an unread list:\n{text}");
+        }
+        // The same detail with the lists given but empty says they are empty.
+        let text = plain(&detail_lines(&detail, &[], NOW, OFFSET, 100));
+        assert!(!text.contains("not read"), "{text}");
+        assert!(
+            ["(0)", "nothing yet", "not on call", "nobody on call now"]
+                .iter()
+                .any(|empty| text.contains(empty)),
+            "{text}"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! terminal, and lines wrapped to the pane's width: the title, labelled
 //! fields, section headings, table-like rows and copyable links.
 
-use pdauth_common::browse::Ref;
+use pdauth_common::browse::{Part, Ref, Unread};
 use pdauth_common::sanitize;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -90,16 +90,19 @@ impl Col {
 }
 
 /// Lines of a detail, wrapped to one width as they are added.
-pub(super) struct Doc {
+pub(super) struct Doc<'a> {
     width: usize,
     lines: Vec<Line<'static>>,
+    /// Related lists PagerDuty would not give.
+    unread: &'a [Unread],
 }
 
-impl Doc {
-    pub fn new(width: u16) -> Doc {
+impl<'a> Doc<'a> {
+    pub fn new(width: u16, unread: &'a [Unread]) -> Doc<'a> {
         Doc {
             width: usize::from(width),
             lines: Vec::new(),
+            unread,
         }
     }
 
@@ -126,6 +129,37 @@ impl Doc {
     /// The name of the object, first.
     pub fn title(&mut self, spans: Vec<Span<'static>>) {
         self.push(spans, 2);
+    }
+
+    /// The heading of a related list, with its count; when PagerDuty would
+    /// not give the list, the heading says so with why, and `false` tells
+    /// the caller to show nothing under it (an empty list would read as
+    /// "none").
+    pub fn part(&mut self, text: &str, part: Part, count: usize) -> bool {
+        if self.unread.iter().any(|u| u.part == part) {
+            self.heading(text, None);
+            self.read(part, "")
+        } else {
+            self.heading(text, Some(count));
+            true
+        }
+    }
+
+    /// Whether PagerDuty gave the related list `part`; when it did not, a
+    /// line says that `what` was not read, and why.
+    pub fn read(&mut self, part: Part, what: &str) -> bool {
+        let Some(unread) = self.unread.iter().find(|u| u.part == part) else {
+            return true;
+        };
+        self.push(
+            vec![
+                Span::raw("  "),
+                Span::styled(format!("{what}not read: "), theme::error()),
+                Span::raw(clean(&unread.message)),
+            ],
+            4,
+        );
+        false
     }
 
     /// A bold section heading after a blank line, with a count when given.

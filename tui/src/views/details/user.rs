@@ -2,7 +2,7 @@
 //! the ways to reach them, where they are on call now and next, and the web
 //! link.
 
-use pdauth_common::browse::{OnCall, User};
+use pdauth_common::browse::{OnCall, Part, User};
 use ratatui::style::Style;
 use ratatui::text::Span;
 
@@ -39,11 +39,12 @@ pub(super) fn lines(doc: &mut Doc, user: &User, oncalls: &[OnCall], now: i64, of
         );
     }
 
-    doc.heading("On call", Some(oncalls.len()));
-    if oncalls.is_empty() {
-        doc.note("not on call");
+    if doc.part("On call", Part::Oncalls, oncalls.len()) {
+        if oncalls.is_empty() {
+            doc.note("not on call");
+        }
+        oncall_rows(doc, oncalls, now, offset);
     }
-    oncall_rows(doc, oncalls, now, offset);
     doc.blank();
     doc.link(user.html_url.as_deref());
 }
