@@ -266,7 +266,7 @@ fn who(p: &ProfileStatus) -> String {
             acct.push(format!("{s}.pagerduty.com"));
         }
         if let Some(r) = &account.region {
-            acct.push(r.clone());
+            acct.push(format!("{} region", spaced(r)));
         }
         if !acct.is_empty() {
             who.push(format!("at {}", acct.join(", ")));
@@ -278,5 +278,31 @@ fn who(p: &ProfileStatus) -> String {
         "unknown".to_string()
     } else {
         who.join(", ")
+    }
+}
+
+/// PagerDuty's region name as words: `UnitedStates` → `United States`.
+fn spaced(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev: Option<char> = None;
+    for c in name.chars() {
+        if c.is_uppercase() && prev.is_some_and(char::is_lowercase) {
+            out.push(' ');
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn region_names_read_as_words() {
+        assert_eq!(super::spaced("UnitedStates"), "United States");
+        assert_eq!(super::spaced("EU"), "EU");
+        assert_eq!(super::spaced("Europe"), "Europe");
+        assert_eq!(super::spaced("us"), "us");
+        assert_eq!(super::spaced(""), "");
     }
 }
