@@ -30,6 +30,19 @@ pub(crate) fn resource_title(resource: Resource) -> &'static str {
     }
 }
 
+/// What one object of a resource is, as the detail screen names it.
+pub(crate) fn resource_noun(resource: Resource) -> &'static str {
+    match resource {
+        Resource::Incidents => "incident",
+        Resource::Services => "service",
+        Resource::Users => "user",
+        Resource::Schedules => "schedule",
+        Resource::Oncalls => "on-call entry",
+        Resource::EscalationPolicies => "escalation policy",
+        Resource::Teams => "team",
+    }
+}
+
 /// The command word of a resource's screen, as in the breadcrumbs.
 pub(crate) fn crumb(resource: Resource) -> &'static str {
     match resource {

@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::browse::{clip, problem_lines, resource_title};
+use super::browse::{clip, problem_lines, resource_noun};
 use super::details::detail_lines;
 use crate::app::{App, Item};
 use crate::{clock, theme};
@@ -20,7 +20,7 @@ pub fn line_count(page: &DetailPage, now: i64, utc_offset: i32, width: u16) -> u
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, item: &Item, now: i64) {
-    let kind = resource_title(item.resource);
+    let kind = resource_noun(item.resource);
     let mut head = vec![
         Span::styled(format!(" {} ", clip(&item.label, 60)), theme::title()),
         Span::styled(format!("{kind} "), theme::dim()),
