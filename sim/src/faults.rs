@@ -35,6 +35,9 @@ pub enum TokenFault {
     /// Normal processing (committed at once), then sleep (possibly zero) and close the
     /// connection without any HTTP answer.
     DropAfter { ms: u64 },
+    /// Normal processing (committed at once), then a success answer cut in half: a
+    /// proxy or server that applied the request but garbled what it sent back.
+    GarbledAfter,
     /// A 302 to `/oauth/token-moved`.
     Redirect,
     /// The given status with an OAuth error body.
@@ -56,6 +59,7 @@ impl TokenFault {
                 | Self::Delay { .. }
                 | Self::DelayAfter { .. }
                 | Self::DropAfter { .. }
+                | Self::GarbledAfter
         )
     }
 }
@@ -172,6 +176,7 @@ impl FaultRequest {
                 ms: if self.delay_ms.is_some() { self.delay()? } else { 0 },
             },
             "redirect" => TokenFault::Redirect,
+            "garbled_after" => TokenFault::GarbledAfter,
             "status" => TokenFault::Status {
                 status: self.status_or(503)?,
                 error: error("temporarily_unavailable")?,
@@ -181,7 +186,7 @@ impl FaultRequest {
                 return Err(format!(
                     "unknown token fault mode `{other}`; expected one of error_with_200, html, empty, truncated, \
                      expires_in_string, no_refresh_token, uppercase_bearer, delay, delay_after, drop_after, \
-                     redirect, status"
+                     garbled_after, redirect, status"
                 ));
             }
         })

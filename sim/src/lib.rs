@@ -172,7 +172,8 @@
 //!     `/oauth/token-moved`, which answers a decoy success), `status` (default 503 with
 //!     `error`, default `temporarily_unavailable`);
 //!   - normal processing with an odd answer: `expires_in_string`, `no_refresh_token` (no
-//!     rotation either), `uppercase_bearer`;
+//!     rotation either), `uppercase_bearer`, `garbled_after` (the success body cut in half
+//!     after the code is spent or the refresh token rotated);
 //!   - timing: `delay` sleeps `delay_ms` (required) and then processes; a client that gives
 //!     up during the sleep makes hyper drop the request, so nothing is consumed.
 //!     `delay_after` processes first — the code is spent, the refresh token rotated, the new

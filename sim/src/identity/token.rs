@@ -122,8 +122,17 @@ pub async fn token(
             }
             drop_connection(connection).await
         }
+        Some(TokenFault::GarbledAfter) if answer.status().is_success() => garbled(answer).await,
         _ => answer,
     }
+}
+
+/// `answer` with the first half of its body only.
+async fn garbled(answer: Response) -> Response {
+    let (parts, body) = answer.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    Response::from_parts(parts, axum::body::Body::from(half))
 }
 
 /// Closes the connection without an answer; never completes when that is possible.

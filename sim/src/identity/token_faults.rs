@@ -71,7 +71,8 @@ pub fn respond(state: &AppState, fault: &TokenFault) -> Option<Response> {
         | TokenFault::UppercaseBearer
         | TokenFault::Delay { .. }
         | TokenFault::DelayAfter { .. }
-        | TokenFault::DropAfter { .. } => {
+        | TokenFault::DropAfter { .. }
+        | TokenFault::GarbledAfter => {
             return None;
         }
     })
