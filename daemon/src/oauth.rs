@@ -44,14 +44,17 @@ pub enum TokenError {
         status: u16,
     },
     /// Worth retrying later: network, timeout, 5xx, 429, HTML or broken body.
-    /// `answered` says whether the server sent an answer: only then is it
-    /// certain that nothing was rotated.
+    /// `answered` says whether the answer proves the request was not applied
+    /// (an error status): only then is it certain that nothing was rotated.
+    /// No answer, or a success status with a body that cannot be used, may
+    /// hide a rotation.
     #[error("{message}")]
     Transient { message: String, answered: bool },
     /// The server broke the protocol (redirect, success without a token,
-    /// unsupported token type). Retrying will not help.
-    #[error("{0}")]
-    Protocol(String),
+    /// unsupported token type). Retrying will not help. `answered` as for
+    /// `Transient`: a success status may have rotated the token anyway.
+    #[error("{message}")]
+    Protocol { message: String, answered: bool },
 }
 
 impl TokenError {
@@ -72,9 +75,13 @@ impl TokenError {
         }
     }
 
-    /// Whether the server provably answered (so a refresh was not applied).
+    /// Whether the answer proves the request was not applied (so a refresh
+    /// token it presented is still the current one).
     pub fn answered(&self) -> bool {
-        !matches!(self, TokenError::Transient { answered: false, .. })
+        !matches!(
+            self,
+            TokenError::Transient { answered: false, .. } | TokenError::Protocol { answered: false, .. }
+        )
     }
 
     pub fn is_invalid_client(&self) -> bool {
@@ -205,16 +212,19 @@ async fn token_request(
         })?;
     let status = resp.status().as_u16();
     if resp.status().is_redirection() {
-        return Err(TokenError::Protocol(format!(
-            "token endpoint answered with a redirect (HTTP {status}); redirects are never followed: check token_url"
-        )));
+        return Err(TokenError::Protocol {
+            message: format!(
+                "token endpoint answered with a redirect (HTTP {status}); redirects are never followed: check token_url"
+            ),
+            answered: true,
+        });
     }
     let body = match read_capped(resp, MAX_IDENTITY_BODY).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
             return Err(TokenError::Transient {
-                message: format!("token endpoint answered more than {MAX_IDENTITY_BODY} bytes"),
-                answered: true,
+                message: format!("token endpoint answered HTTP {status} with more than {MAX_IDENTITY_BODY} bytes"),
+                answered: !(200..300).contains(&status),
             });
         }
         Err(BodyError::Interrupted(why)) => {
@@ -231,6 +241,8 @@ async fn token_request(
 
 /// Classify a token endpoint answer. Pure, so every shape can be tested.
 pub fn classify_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, TokenError> {
+    // A success status with an unusable body may still have been applied.
+    let answered = !(200..300).contains(&status);
     let json: Option<serde_json::Map<String, Value>> =
         serde_json::from_slice::<Value>(body).ok().and_then(|v| match v {
             Value::Object(map) => Some(map),
@@ -246,10 +258,14 @@ pub fn classify_token_response(status: u16, body: &[u8]) -> Result<TokenResponse
         };
         return Err(TokenError::Transient {
             message: format!("token endpoint answered HTTP {status} with {what}"),
-            answered: true,
+            answered,
         });
     };
-    if let Some(error) = map.get("error") {
+    // Some servers write every field, `"error": null` (or "") included.
+    let error = map
+        .get("error")
+        .filter(|e| !e.is_null() && e.as_str().is_none_or(|s| !s.trim().is_empty()));
+    if let Some(error) = error {
         let error = match error {
             Value::String(s) => sanitize::truncated(s, 64),
             other => sanitize::truncated(&other.to_string(), 64),
@@ -271,16 +287,18 @@ pub fn classify_token_response(status: u16, body: &[u8]) -> Result<TokenResponse
         });
     }
     if !(200..300).contains(&status) {
-        return Err(TokenError::Protocol(format!(
-            "token endpoint answered HTTP {status} without an OAuth error"
-        )));
+        return Err(TokenError::Protocol {
+            message: format!("token endpoint answered HTTP {status} without an OAuth error"),
+            answered: true,
+        });
     }
     let access_token = match map.get("access_token") {
         Some(Value::String(s)) if !s.is_empty() => SecretString::from(s.as_str()),
         _ => {
-            return Err(TokenError::Protocol(
-                "token endpoint answered success without an access_token".into(),
-            ));
+            return Err(TokenError::Protocol {
+                message: format!("token endpoint answered HTTP {status} without an access_token"),
+                answered,
+            });
         }
     };
     let token_type = match map.get("token_type") {
@@ -288,18 +306,26 @@ pub fn classify_token_response(status: u16, body: &[u8]) -> Result<TokenResponse
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "bearer".to_string(),
         Some(other) => {
             let shown = sanitize::truncated(other.as_str().unwrap_or("non-string"), 32);
-            return Err(TokenError::Protocol(format!(
-                "token endpoint issued an unsupported token_type {shown:?}"
-            )));
+            return Err(TokenError::Protocol {
+                message: format!("token endpoint issued an unsupported token_type {shown:?}"),
+                answered,
+            });
         }
     };
     let refresh_token = match map.get("refresh_token") {
         Some(Value::String(s)) if !s.is_empty() => Some(SecretString::from(s.as_str())),
         _ => None,
     };
+    // RFC 6749 separates scopes with spaces; some servers use commas.
+    let split = |s: &str| -> Vec<String> {
+        s.split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
     let scope = map.get("scope").and_then(|v| match v {
-        Value::String(s) => Some(s.split_whitespace().map(str::to_string).collect()),
-        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).map(str::to_string).collect()),
+        Value::String(s) => Some(split(s)),
+        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).flat_map(split).collect()),
         _ => None,
     });
     let expires_in = parse_expires_in(map.get("expires_in"));
@@ -314,8 +340,8 @@ pub fn classify_token_response(status: u16, body: &[u8]) -> Result<TokenResponse
     })
 }
 
-/// `expires_in` as a number or a numeric string, clamped; absent or
-/// unreadable means the default.
+/// `expires_in` as a number or a numeric string, clamped; absent,
+/// unreadable, zero or negative (a lifetime no token has) means the default.
 pub fn parse_expires_in(value: Option<&Value>) -> u64 {
     let raw: Option<f64> = match value {
         Some(Value::Number(n)) => n.as_f64(),
@@ -323,7 +349,7 @@ pub fn parse_expires_in(value: Option<&Value>) -> u64 {
         _ => None,
     };
     match raw {
-        Some(v) if v.is_finite() => (v.floor().max(0.0) as u64).clamp(MIN_EXPIRES_IN, MAX_EXPIRES_IN),
+        Some(v) if v.is_finite() && v >= 1.0 => (v.floor() as u64).clamp(MIN_EXPIRES_IN, MAX_EXPIRES_IN),
         _ => DEFAULT_EXPIRES_IN,
     }
 }
@@ -400,7 +426,34 @@ mod tests {
         assert!(t.refresh_token.is_none());
         assert!(t.scope.is_none());
         assert_eq!(ok(r#"{"access_token":"a"}"#).expires_in, DEFAULT_EXPIRES_IN);
-        assert_eq!(ok(r#"{"access_token":"a","expires_in":-5}"#).expires_in, MIN_EXPIRES_IN);
+        assert_eq!(
+            ok(r#"{"access_token":"a","expires_in":-5}"#).expires_in,
+            DEFAULT_EXPIRES_IN
+        );
+        assert_eq!(
+            ok(r#"{"access_token":"a","expires_in":0}"#).expires_in,
+            DEFAULT_EXPIRES_IN
+        );
+        assert_eq!(
+            ok(r#"{"access_token":"a","expires_in":0.5}"#).expires_in,
+            DEFAULT_EXPIRES_IN
+        );
+        assert_eq!(ok(r#"{"access_token":"a","expires_in":1}"#).expires_in, 1);
+        // Servers that write every field, errors included.
+        assert_eq!(
+            ok(r#"{"access_token":"a","error":null}"#).expires_in,
+            DEFAULT_EXPIRES_IN
+        );
+        assert!(classify_token_response(200, br#"{"access_token":"a","error":""}"#).is_ok());
+        // Scopes separated by commas, or both.
+        assert_eq!(
+            ok(r#"{"access_token":"a","scope":"read,write openid"}"#).scope,
+            Some(vec!["read".to_string(), "write".to_string(), "openid".to_string()])
+        );
+        assert_eq!(
+            ok(r#"{"access_token":"a","scope":["read, write"]}"#).scope,
+            Some(vec!["read".to_string(), "write".to_string()])
+        );
         assert_eq!(
             ok(r#"{"access_token":"a","expires_in":1e30}"#).expires_in,
             MAX_EXPIRES_IN
@@ -442,10 +495,10 @@ mod tests {
             (429, "{}"),
         ] {
             let e = classify_token_response(status, body.as_bytes()).unwrap_err();
-            assert!(
-                matches!(e, TokenError::Transient { answered: true, .. }),
-                "{status} {body:?} -> {e:?}"
-            );
+            assert!(matches!(e, TokenError::Transient { .. }), "{status} {body:?} -> {e:?}");
+            // Only an error status proves nothing was rotated; a success
+            // status with a body that cannot be read may hide a new pair.
+            assert_eq!(e.answered(), status != 200, "{status} {body:?} -> {e:?}");
         }
     }
 
@@ -458,7 +511,8 @@ mod tests {
             (400, r#"{"message":"no error field"}"#),
         ] {
             let e = classify_token_response(status, body.as_bytes()).unwrap_err();
-            assert!(matches!(e, TokenError::Protocol(_)), "{status} {body:?} -> {e:?}");
+            assert!(matches!(e, TokenError::Protocol { .. }), "{status} {body:?} -> {e:?}");
+            assert_eq!(e.answered(), status != 200, "{status} {body:?} -> {e:?}");
         }
     }
 

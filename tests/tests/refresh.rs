@@ -491,26 +491,35 @@ async fn a_rejected_client_is_a_configuration_error_and_the_live_token_keeps_ser
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_refresh_without_an_answer_is_retried_late_while_the_token_serves() {
-    let r = InProc::start(&[], |_| {}).await;
-    let mut c = r.logged_in().await;
-    let before = token(&mut c).await.unwrap();
-    // The sandbox rotates, then closes the connection without answering.
-    r.sim.post("/_sim/faults/token", json!({"mode": "drop_after"})).await;
-    let e = refresh(&mut c).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::Upstream, "{e:?}");
-    let s = status(&mut c).await;
-    let retry = s.retry.clone().expect("a retry is planned");
-    let expires = s.expires_at.unwrap();
-    assert!(
-        retry.next_attempt_at >= expires - 61,
-        "retried near expiry, not at once: next attempt {} s before expiry",
-        expires - retry.next_attempt_at
-    );
-    assert_eq!(
-        token(&mut c).await.unwrap(),
-        before,
-        "the live access token keeps serving"
-    );
-    assert_eq!(r.sim.users_me(&before).await, 200);
+async fn a_refresh_without_a_usable_answer_is_retried_late_while_the_token_serves() {
+    // The sandbox rotates, then closes the connection without answering, or
+    // answers 200 with half the body: either way the new pair is unseen.
+    for mode in ["drop_after", "garbled_after"] {
+        let r = InProc::start(&[], |_| {}).await;
+        let mut c = r.logged_in().await;
+        let before = token(&mut c).await.unwrap();
+        r.sim.post("/_sim/faults/token", json!({ "mode": mode })).await;
+        let e = refresh(&mut c).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Upstream, "{mode}: {e:?}");
+        let s = status(&mut c).await;
+        assert_eq!(s.state, TokenState::RefreshFailing, "{mode}");
+        let retry = s.retry.clone().expect("a retry is planned");
+        let expires = s.expires_at.unwrap();
+        assert!(
+            retry.next_attempt_at >= expires - 61,
+            "{mode}: retried near expiry, not at once: next attempt {} s before expiry",
+            expires - retry.next_attempt_at
+        );
+        assert_eq!(
+            token(&mut c).await.unwrap(),
+            before,
+            "{mode}: the live access token keeps serving"
+        );
+        assert_eq!(r.sim.users_me(&before).await, 200, "{mode}");
+        assert_eq!(
+            refreshes(&r).await,
+            1,
+            "{mode}: the spent refresh token is not sent again early"
+        );
+    }
 }

@@ -409,7 +409,7 @@ impl Service {
                 .to_string()
         } else if unanswered {
             format!(
-                "an earlier refresh got no answer and PagerDuty had rotated the token meanwhile, so the new token was \
+                "an earlier refresh got no usable answer and PagerDuty had rotated the token meanwhile, so the new token was \
                  lost ({code})"
             )
         } else if matches!(trigger, Trigger::Unauthorized { .. }) {
