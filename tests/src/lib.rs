@@ -1,9 +1,11 @@
 //! Harness for end-to-end tests: the real `pdauth-sim`, `pdauthd` and
 //! `pdauth` binaries in temp directories, a script that plays the browser on
-//! the sandbox's consent page, and a raw protocol client. Everything binds
-//! 127.0.0.1 and waits on events or generous deadlines.
+//! the sandbox's consent page, a scripted third-party identity server, and a
+//! raw protocol client. Everything binds 127.0.0.1 and waits on events or
+//! generous deadlines.
 
 pub mod browser;
+pub mod fake_identity;
 pub mod inproc;
 pub mod procs;
 pub mod rig;

@@ -250,7 +250,25 @@ impl Service {
                 generation: rt.generation + 1,
                 ..Default::default()
             };
-            replaced
+            // A server may answer a second login with the same grant's
+            // tokens: revoking "the old ones" would end the new login too.
+            let new = rt.token.as_ref();
+            let same =
+                |a: &SecretString, b: Option<&SecretString>| b.is_some_and(|b| a.expose_secret() == b.expose_secret());
+            replaced.filter(|old| {
+                let shared = same(&old.access_token, new.map(|n| &n.access_token))
+                    || old
+                        .refresh_token
+                        .as_ref()
+                        .is_some_and(|r| same(r, new.and_then(|n| n.refresh_token.as_ref())));
+                if shared {
+                    tracing::info!(
+                        profile = %cfg.name,
+                        "the new login's tokens include the previous login's: nothing to revoke"
+                    );
+                }
+                !shared
+            })
         };
         if let (Some(old), Some(url)) = (replaced, cfg.revoke_url.clone()) {
             // A new login supersedes the old grant; left alone it would stay
