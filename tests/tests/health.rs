@@ -140,3 +140,46 @@ async fn missing_key_credential_refuses_to_store_and_says_so() {
         "no silent fallback to a key file"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replaced_store_key_is_reported_as_a_storage_problem_not_a_login_matter() {
+    let (mut r, _c) = logged_in(3600, false).await;
+    // Someone replaces the key file while pdauthd runs; the next start reads it.
+    let key = r.daemon.state.join("store.key");
+    std::fs::write(&key, [7u8; 32]).unwrap();
+    r.daemon.restart().await;
+    let mut c = WireClient::connect(&r.daemon.socket).await;
+    match c.call(Request::Status).await {
+        Reply::Ok(Response::Status { profiles, storage }) => {
+            assert!(
+                matches!(&storage, StorageInfo::Unavailable { reason }
+                    if reason.contains("does not match") && reason.contains("store.key")),
+                "{storage:?}"
+            );
+            assert_eq!(profiles[0].state, TokenState::Error, "{:?}", profiles[0]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A login cannot help while the key is wrong: neither command says to log in.
+    for request in [
+        Request::Token { profile: "work".into() },
+        Request::Refresh { profile: "work".into() },
+    ] {
+        match c.call(request.clone()).await {
+            Reply::Error(e) => {
+                assert_eq!(e.code, ErrorCode::Storage, "{request:?}: {e:?}");
+                assert!(
+                    e.message.contains("does not match") && !e.message.contains("pdauth login"),
+                    "{}",
+                    e.message
+                );
+            }
+            other => panic!("{request:?}: {other:?}"),
+        }
+    }
+    let log = r.daemon.log_text();
+    assert!(
+        log.lines().any(|l| l.contains("ERROR") && l.contains("does not match")),
+        "{log}"
+    );
+}

@@ -118,10 +118,25 @@ impl Service {
         let storage_problem = match &key_state {
             KeyState::Ready => None,
             KeyState::Missing(reason) => Some(format!("tokens cannot be stored: {reason}")),
-            KeyState::Mismatch => Some(
-                "tokens cannot be stored or read: the store key does not match the database (was the key replaced?)"
-                    .to_string(),
-            ),
+            KeyState::Mismatch => {
+                let key = match &storage_info {
+                    StorageInfo::KeyFile { path } => format!("the key file {path}"),
+                    StorageInfo::SystemdCredential { name } => format!("the systemd credential {name}"),
+                    StorageInfo::Unavailable { .. } => "the store key".to_string(),
+                };
+                Some(format!(
+                    "tokens cannot be stored or read: {key} does not match the database; restore the key that \
+                     sealed it and restart pdauthd, or move the database aside to start over (every login is lost)"
+                ))
+            }
+        };
+        // Nothing can be logged in or handed out: say so where people look.
+        let storage_info = match (&key_state, &storage_problem) {
+            (KeyState::Mismatch, Some(reason)) => {
+                tracing::error!(reason = %reason, "the store key does not match the database");
+                StorageInfo::Unavailable { reason: reason.clone() }
+            }
+            _ => storage_info,
         };
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let service = Arc::new(Self {

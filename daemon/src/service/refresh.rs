@@ -136,7 +136,10 @@ impl Service {
         let now = self.now();
         let rt = lock(&self.state).profiles.get(name).cloned().unwrap_or_default();
         let Some(mut record) = rt.token.clone() else {
-            return Err(RefreshError::NoToken);
+            return Err(match &self.storage_problem {
+                Some(problem) => RefreshError::Storage(format!("profile {name} has no token: {problem}")),
+                None => RefreshError::NoToken,
+            });
         };
         match &rt.problem {
             Some(Problem::NeedsLogin(why)) => return Err(RefreshError::NeedsLogin(why.clone())),

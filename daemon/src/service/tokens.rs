@@ -71,6 +71,13 @@ impl Service {
             ));
         }
         let Some((rt, token)) = rt.and_then(|rt| rt.token.as_ref().map(|t| (rt, t))) else {
+            // A login could not be kept either: the store is what needs fixing.
+            if let Some(problem) = &self.storage_problem {
+                return Err(err(
+                    ErrorCode::Storage,
+                    format!("profile {name} has no token: {problem}"),
+                ));
+            }
             return Err(err(
                 ErrorCode::NeedsLogin,
                 format!("profile {name} is not logged in; run `pdauth login {name}`"),
