@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -15,11 +16,11 @@ use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpSocket};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use url::Url;
 
+use crate::callback_slots::Slots;
 use crate::login::{ListenKey, Rejection};
 use crate::service::Service;
 
@@ -31,8 +32,9 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// A connection is dropped after this long whatever it is doing (a code
 /// exchange takes at most the request timeout, well below this).
 const CONNECTION_DEADLINE: Duration = Duration::from_secs(90);
-/// Loopback-only, so this bounds a local nuisance: high enough that a few
-/// idle connections cannot crowd out the browser's redirect.
+/// Loopback-only, so this bounds a local nuisance; when it is reached the
+/// oldest idle connection makes room, so idle ones cannot crowd out the
+/// browser's redirect.
 const MAX_CONNECTIONS: usize = 256;
 
 /// A page shown in the browser after the redirect.
@@ -180,14 +182,14 @@ impl CallbackServers {
             }
         }
         let cancel = shutdown.child_token();
-        let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let slots = Slots::new(MAX_CONNECTIONS);
         for listener in listeners {
             tasks.spawn(accept_loop(
                 listener,
                 port,
                 service.clone(),
                 cancel.clone(),
-                limit.clone(),
+                slots.clone(),
                 tasks.clone(),
             ));
         }
@@ -238,7 +240,7 @@ async fn accept_loop(
     port: u16,
     service: Weak<Service>,
     cancel: CancellationToken,
-    limit: Arc<Semaphore>,
+    slots: Arc<Slots>,
     tasks: TaskTracker,
 ) {
     loop {
@@ -254,11 +256,11 @@ async fn accept_loop(
                 continue;
             }
         };
-        let Ok(permit) = limit.clone().try_acquire_owned() else {
-            // Too many connections: drop this one rather than queue it.
+        let Some(held) = slots.take() else {
+            // Every slot is serving a request: drop this one rather than queue it.
             continue;
         };
-        let app = router(service.clone(), port);
+        let app = router(service.clone(), port, held.serving.clone());
         tasks.spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
@@ -267,15 +269,20 @@ async fn accept_loop(
                 .keep_alive(false)
                 .max_buf_size(MAX_HEADER_BUF);
             let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
-            let _ = tokio::time::timeout(CONNECTION_DEADLINE, conn).await;
-            drop(permit);
+            tokio::select! {
+                _ = held.evicted.cancelled() => {}
+                _ = tokio::time::timeout(CONNECTION_DEADLINE, conn) => {}
+            }
+            drop(held);
         });
     }
 }
 
-fn router(service: Weak<Service>, port: u16) -> Router {
+fn router(service: Weak<Service>, port: u16, serving: Arc<AtomicBool>) -> Router {
     Router::new().fallback(move |method: Method, uri: Uri| {
         let service = service.clone();
+        // The whole request is here: this connection is no longer idle.
+        serving.store(true, Ordering::Release);
         async move { handle(service, port, method, uri).await }
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod browse;
 pub mod callback;
+pub mod callback_slots;
 pub mod clock;
 pub mod config;
 pub mod crypto;

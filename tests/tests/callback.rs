@@ -185,6 +185,32 @@ async fn slow_client_does_not_block_the_real_callback() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_idle_connections_cannot_crowd_out_the_redirect() {
+    let r = rig().await;
+    let mut c = WireClient::connect(&r.daemon.socket).await;
+    c.call(Request::Subscribe).await;
+    let login = start_login(&mut c).await;
+    // Any local user can connect to the loopback port: more connections than
+    // the listener keeps, none sending a request.
+    let idle: Vec<std::net::TcpStream> = (0..300)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", r.port)).unwrap())
+        .collect();
+    let location = consent(&login.authorize_url, "approve").await.unwrap();
+    completes(&mut c, &location).await;
+    // The oldest idle ones made room: closed by the listener, not left hanging.
+    let mut first = &idle[0];
+    first.set_read_timeout(Some(DEADLINE)).unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let read = std::io::Read::read(&mut first, &mut buf);
+    assert!(
+        matches!(read, Ok(0) | Err(_)) && started.elapsed() < DEADLINE / 2,
+        "{read:?} after {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn page_headers_are_strict() {
     let r = rig().await;
     let mut c = WireClient::connect(&r.daemon.socket).await;
