@@ -27,6 +27,12 @@ async fn handshake_then_requests() {
     assert_eq!(status["ok"]["storage"]["mode"], "key_file");
     let missing = c.request(2, json!({"op": "token", "profile": "nope"})).await;
     assert_eq!(missing["error"]["code"], "not_found");
+    // A huge unknown name is not echoed back whole.
+    let huge = c
+        .request(4, json!({"op": "token", "profile": "x".repeat(100_000)}))
+        .await;
+    assert_eq!(huge["error"]["code"], "not_found");
+    assert!(huge["error"]["message"].as_str().unwrap().len() < 300, "{huge}");
     let no_token = c.request(3, json!({"op": "token", "profile": "work"})).await;
     assert_eq!(no_token["error"]["code"], "needs_login");
     assert!(

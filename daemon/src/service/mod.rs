@@ -278,7 +278,10 @@ impl Service {
         self.config().profiles.get(name).cloned().ok_or_else(|| {
             err(
                 ErrorCode::NotFound,
-                format!("no profile named {name:?} in the daemon's configuration"),
+                format!(
+                    "no profile named {:?} in the daemon's configuration",
+                    pdauth_common::sanitize::truncated(name, 64)
+                ),
             )
         })
     }
