@@ -112,6 +112,11 @@ pub fn profile(state: TokenState) -> ProfileStatus {
         },
         TokenState::Unpersisted => ProfileStatus {
             reason: Some("disk full: the new tokens are kept in memory only".to_string()),
+            retry: Some(RetryInfo {
+                attempts: 2,
+                last_error: "disk full".to_string(),
+                next_attempt_at: NOW + 20,
+            }),
             scopes_granted: vec!["read".to_string()],
             scopes_missing: vec!["write".to_string()],
             last_refresh: refresh_result(30, true, "refreshed"),

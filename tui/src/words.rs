@@ -97,7 +97,8 @@ pub fn next_refresh(p: &ProfileStatus, now: i64, short: bool) -> String {
     if p.state == TokenState::Refreshing {
         return if p.retry.is_some() { "retrying…" } else { "now" }.to_string();
     }
-    if let Some(retry) = &p.retry {
+    // Unpersisted: the retry is the save's; the next refresh is as planned.
+    if let Some(retry) = p.retry.as_ref().filter(|_| p.state != TokenState::Unpersisted) {
         let at = retry.next_attempt_at;
         return match (due(at, now), short) {
             (Due::Ahead, false) => format!("retry in {}", clock::compact(at - now)),

@@ -107,6 +107,13 @@ pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileSta
             notes.push(format!("{name}: {}", sanitize::truncated(reason, 200)));
         }
         match (&p.retry, &p.last_refresh) {
+            // The refresh worked; saving its tokens is what is retried.
+            (Some(retry), _) if p.state == TokenState::Unpersisted => notes.push(format!(
+                "{name}: refreshed, but saving the new tokens failed {} time(s): {}; they are held in memory; {}",
+                retry.attempts,
+                sanitize::truncated(&retry.last_error, 200),
+                words::next_attempt(retry, now)
+            )),
             (Some(retry), _) => notes.push(format!(
                 "{name}: refresh attempt {} failed: {}; {}",
                 retry.attempts,
@@ -226,6 +233,29 @@ mod tests {
         assert!(text.contains("ops: refresh attempt 3 failed: identity server timed out; next attempt in 25s"));
         assert!(text.contains("ops: PagerDuty granted none of the requested scopes (missing read)"));
         assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn unsaved_tokens_read_as_a_save_being_retried_not_a_failed_refresh() {
+        let mut unsaved = ProfileStatus::logged_out("work");
+        unsaved.state = TokenState::Unpersisted;
+        unsaved.expires_at = Some(1_000 + 3_000);
+        unsaved.has_refresh_token = true;
+        unsaved.retry = Some(RetryInfo {
+            attempts: 2,
+            last_error: "disk full".into(),
+            next_attempt_at: 1_000 + 20,
+        });
+        let storage = StorageInfo::KeyFile { path: "/k".into() };
+        let text = table("0.1.0", &storage, &[unsaved], 1_000);
+        assert!(
+            text.contains(
+                "work: refreshed, but saving the new tokens failed 2 time(s): disk full; they are held in memory; \
+                 next attempt in 20s"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("refresh attempt"), "{text}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! missing scopes, who the token acts as, and where tokens are kept. Lines
 //! are meant to be wrapped, never cut. Reads the state only.
 
-use pdauth_common::{ProfileStatus, StorageInfo, TokenState, sanitize};
+use pdauth_common::{ProfileStatus, RetryInfo, StorageInfo, TokenState, sanitize};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
@@ -143,15 +143,38 @@ pub(super) fn lines(app: &App, p: &ProfileStatus, now: i64, full: bool) -> Vec<L
     out.push(line("Token", token));
 
     let condition = words::condition(p, now);
-    if let Some(retry) = &p.retry {
-        let next = if p.state == TokenState::Refreshing {
+    let next_attempt = |retry: &RetryInfo| {
+        if p.state == TokenState::Refreshing {
             text(" · retrying now")
         } else {
             styled(
                 format!(" · {}", words::next_attempt(retry, now)),
                 due_style(Some(words::due(retry.next_attempt_at, now))),
             )
-        };
+        }
+    };
+    // Unpersisted: the refresh worked; saving its tokens is what is retried,
+    // and the next refresh is planned as usual.
+    let (save_retry, refresh_retry) = match &p.retry {
+        Some(retry) if p.state == TokenState::Unpersisted => (Some(retry), None),
+        retry => (None, retry.as_ref()),
+    };
+    if let Some(retry) = save_retry {
+        out.push(line(
+            "Saving",
+            vec![
+                styled(
+                    format!(
+                        "attempt {} to save the new tokens failed: {}",
+                        retry.attempts, retry.last_error
+                    ),
+                    theme::error(),
+                ),
+                next_attempt(retry),
+            ],
+        ));
+    }
+    if let Some(retry) = refresh_retry {
         out.push(line(
             "Refresh",
             vec![
@@ -159,7 +182,7 @@ pub(super) fn lines(app: &App, p: &ProfileStatus, now: i64, full: bool) -> Vec<L
                     format!("attempt {} failed: {}", retry.attempts, retry.last_error),
                     theme::error(),
                 ),
-                next,
+                next_attempt(retry),
             ],
         ));
     } else if condition.has_usable_token() || condition == TokenState::Expired {

@@ -192,6 +192,24 @@ fn detail_pane_with_a_failing_refresh() {
 }
 
 #[test]
+fn unsaved_tokens_show_a_save_being_retried_not_a_failed_refresh() {
+    let mut app = fixtures::connected_app();
+    fixtures::select(&mut app, TokenState::Unpersisted);
+    app.update(Msg::Key(enter()));
+    let (terminal, _) = render_at(&app, 120, 40);
+    let screen = squeeze(&text(terminal.backend().buffer()));
+    assert!(
+        screen.contains("Saving attempt 2 to save the new tokens failed: disk full · next attempt in 20s"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Refresh attempt"), "{screen}");
+    assert!(
+        screen.contains("Refresh next in 2d"),
+        "the planned refresh still shows: {screen}"
+    );
+}
+
+#[test]
 fn detail_pane_with_missing_scopes_and_a_loose_key_file() {
     let mut app = fixtures::connected_app();
     app.profiles.push(fixtures::no_scopes());
