@@ -147,6 +147,9 @@ pub struct DetailPage {
     /// empty for that reason, not because there is nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<Unread>,
+    /// Related lists cut at their first items: PagerDuty has more.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cut: Vec<Part>,
 }
 
 /// A list shown next to an object in its detail.

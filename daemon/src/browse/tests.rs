@@ -72,6 +72,7 @@ impl Source for Fake {
                     ..Default::default()
                 },
                 unread: Vec::new(),
+                cut: Vec::new(),
             })
         }
         .boxed()

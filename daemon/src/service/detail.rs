@@ -52,9 +52,15 @@ fn object<'a>(body: &'a Value, key: &str, path: &str) -> Result<&'a Value, WireE
 }
 
 /// The objects of the list under `key` of PagerDuty's answer to `path`
-/// (entries that are not objects are left out), parsed with `parse`; an
-/// answer without the list is an error naming it.
-fn part<T>(body: &Value, key: &str, path: &str, parse: impl Fn(&Value) -> Option<T>) -> Result<Vec<T>, WireError> {
+/// (entries that are not objects are left out), parsed with `parse`, and
+/// whether PagerDuty has more; an answer without the list is an error
+/// naming it.
+fn part<T>(
+    body: &Value,
+    key: &str,
+    path: &str,
+    parse: impl Fn(&Value) -> Option<T>,
+) -> Result<(Vec<T>, bool), WireError> {
     let entries = models::wrapped(body, key).ok_or_else(|| {
         err(
             ErrorCode::Upstream,
@@ -65,39 +71,56 @@ fn part<T>(body: &Value, key: &str, path: &str, parse: impl Fn(&Value) -> Option
             ),
         )
     })?;
-    Ok(entries.iter().filter(|v| v.is_object()).filter_map(parse).collect())
+    let items = entries.iter().filter(|v| v.is_object()).filter_map(parse).collect();
+    Ok((items, models::more(body)))
 }
 
-/// A related list's answer. When PagerDuty will not give it (a missing
-/// scope, a 5xx, the rate limit) the detail still shows the object with
-/// the list marked unread and why; failures that no other request would
-/// escape either (the login is gone, a malformed request) fail the whole.
-fn tolerate<T>(result: Result<Vec<T>, WireError>, part: Part, unread: &mut Vec<Unread>) -> Result<Vec<T>, WireError> {
-    match result {
-        Err(e)
-            if matches!(
-                e.code,
-                ErrorCode::NotFound
-                    | ErrorCode::RateLimited
-                    | ErrorCode::Forbidden
-                    | ErrorCode::Upstream
-                    | ErrorCode::Busy
-            ) =>
-        {
-            tracing::info!(
-                ?part,
-                code = e.code.as_str(),
-                "a detail's related list is unread: {}",
-                e.message
-            );
-            unread.push(Unread {
-                part,
-                code: e.code,
-                message: e.message,
-            });
-            Ok(Vec::new())
+/// What became of a detail's related lists: unread ones and cut ones.
+#[derive(Default)]
+struct Parts {
+    unread: Vec<Unread>,
+    cut: Vec<Part>,
+}
+
+impl Parts {
+    /// A related list's answer: its items and whether PagerDuty has more
+    /// than were fetched. When PagerDuty will not give it (a missing scope,
+    /// a 5xx, the rate limit) the detail still shows the object with the
+    /// list marked unread and why; failures that no other request would
+    /// escape either (the login is gone, a malformed request) fail the whole.
+    fn take<T>(&mut self, part: Part, result: Result<(Vec<T>, bool), WireError>) -> Result<Vec<T>, WireError> {
+        match result {
+            Ok((items, more)) => {
+                if more {
+                    self.cut.push(part);
+                }
+                Ok(items)
+            }
+            Err(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::NotFound
+                        | ErrorCode::RateLimited
+                        | ErrorCode::Forbidden
+                        | ErrorCode::Upstream
+                        | ErrorCode::Busy
+                ) =>
+            {
+                tracing::info!(
+                    ?part,
+                    code = e.code.as_str(),
+                    "a detail's related list is unread: {}",
+                    e.message
+                );
+                self.unread.push(Unread {
+                    part,
+                    code: e.code,
+                    message: e.message,
+                });
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
         }
-        other => other,
     }
 }
 
@@ -122,7 +145,7 @@ impl Service {
     ) -> Result<DetailPage, WireError> {
         params::check_id(id).map_err(|m| err(ErrorCode::InvalidRequest, m))?;
         let mut cost = Cost::default();
-        let mut unread = Vec::new();
+        let mut parts = Parts::default();
         let detail = match resource {
             Resource::Oncalls => {
                 return Err(err(
@@ -130,7 +153,7 @@ impl Service {
                     "on-call entries have no detail; list them filtered instead",
                 ));
             }
-            Resource::Incidents => self.incident_detail(profile, id, &mut cost, &mut unread).await?,
+            Resource::Incidents => self.incident_detail(profile, id, &mut cost, &mut parts).await?,
             Resource::Services => {
                 let open = q(&[
                     ("service_ids[]", id),
@@ -143,13 +166,13 @@ impl Service {
                     .with_part(profile, &path, &[], Resource::Incidents, &open, &mut cost)
                     .await?;
                 let service = models::service(object(&body, "service", &path)?);
-                let open = open.map(|items| match items {
-                    Items::Incidents(v) => v,
-                    _ => Vec::new(),
+                let open = open.map(|(items, cut)| match items {
+                    Items::Incidents(v) => (v, cut),
+                    _ => (Vec::new(), cut),
                 });
                 Detail::Service {
                     service,
-                    open_incidents: tolerate(open, Part::OpenIncidents, &mut unread)?,
+                    open_incidents: parts.take(Part::OpenIncidents, open)?,
                 }
             }
             Resource::Users => {
@@ -168,7 +191,7 @@ impl Service {
                     .await?;
                 Detail::User {
                     user: models::user(object(&body, "user", &path)?),
-                    oncalls: tolerate(oncalls.map(oncalls_of), Part::Oncalls, &mut unread)?,
+                    oncalls: parts.take(Part::Oncalls, oncalls.map(oncalls_of))?,
                 }
             }
             Resource::Schedules => self.schedule_detail(profile, id, &mut cost).await?,
@@ -180,20 +203,22 @@ impl Service {
                     .await?;
                 Detail::EscalationPolicy {
                     policy: models::escalation_policy(object(&body, "escalation_policy", &path)?),
-                    oncalls: tolerate(oncalls.map(oncalls_of), Part::Oncalls, &mut unread)?,
+                    oncalls: parts.take(Part::Oncalls, oncalls.map(oncalls_of))?,
                 }
             }
-            Resource::Teams => self.team_detail(profile, id, &mut cost, &mut unread).await?,
+            Resource::Teams => self.team_detail(profile, id, &mut cost, &mut parts).await?,
         };
         Ok(DetailPage {
             detail,
             meta: self.fetch_meta(profile, cost),
-            unread,
+            unread: parts.unread,
+            cut: parts.cut,
         })
     }
 
-    /// An object and the first items of one related list, fetched together;
-    /// the object's failure is the answer's, the list's is left to the caller.
+    /// An object and the first items of one related list (and whether there
+    /// are more), fetched together; the object's failure is the answer's,
+    /// the list's is left to the caller.
     async fn with_part(
         self: &Arc<Self>,
         profile: &str,
@@ -202,7 +227,7 @@ impl Service {
         resource: Resource,
         list_query: &[(String, String)],
         cost: &mut Cost,
-    ) -> Result<(Value, Result<Items, WireError>), WireError> {
+    ) -> Result<(Value, Result<(Items, bool), WireError>), WireError> {
         let (mut c1, mut c2) = (Cost::default(), Cost::default());
         let (object, part) = tokio::join!(
             self.pd_get(profile, path, query, &mut c1),
@@ -210,7 +235,7 @@ impl Service {
         );
         cost.add(c1);
         cost.add(c2);
-        Ok((object?, part.map(|(items, ..)| items)))
+        Ok((object?, part.map(|(items, _, _, cut)| (items, cut))))
     }
 
     async fn incident_detail(
@@ -218,7 +243,7 @@ impl Service {
         profile: &str,
         id: &str,
         cost: &mut Cost,
-        unread: &mut Vec<Unread>,
+        parts: &mut Parts,
     ) -> Result<Detail, WireError> {
         let limit = PART_MAX.to_string();
         let (incident_path, logs_path) = (format!("/incidents/{id}"), format!("/incidents/{id}/log_entries"));
@@ -240,9 +265,9 @@ impl Service {
         let alerts = alerts.and_then(|b| part(&b, "alerts", &alerts_path, |v| Some(models::alert(v))));
         Ok(Detail::Incident {
             incident,
-            log_entries: tolerate(logs, Part::LogEntries, unread)?,
-            notes: tolerate(notes, Part::Notes, unread)?,
-            alerts: tolerate(alerts, Part::Alerts, unread)?,
+            log_entries: parts.take(Part::LogEntries, logs)?,
+            notes: parts.take(Part::Notes, notes)?,
+            alerts: parts.take(Part::Alerts, alerts)?,
         })
     }
 
@@ -280,7 +305,7 @@ impl Service {
         profile: &str,
         id: &str,
         cost: &mut Cost,
-        unread: &mut Vec<Unread>,
+        parts: &mut Parts,
     ) -> Result<Detail, WireError> {
         let team_path = format!("/teams/{id}");
         let members_path = format!("/teams/{id}/members");
@@ -297,22 +322,22 @@ impl Service {
         costs.iter().for_each(|c| cost.add(*c));
         let team = models::team(object(&team?, "team", &team_path)?);
         let members = members.and_then(|b| part(&b, "members", &members_path, models::member));
-        let services = services.map(|(items, ..)| match items {
-            Items::Services(v) => v,
-            _ => Vec::new(),
+        let services = services.map(|(items, _, _, cut)| match items {
+            Items::Services(v) => (v, cut),
+            _ => (Vec::new(), cut),
         });
         Ok(Detail::Team {
             team,
-            members: tolerate(members, Part::Members, unread)?,
-            services: tolerate(services, Part::Services, unread)?,
+            members: parts.take(Part::Members, members)?,
+            services: parts.take(Part::Services, services)?,
         })
     }
 }
 
-fn oncalls_of(items: Items) -> Vec<pdauth_common::browse::OnCall> {
+fn oncalls_of((items, cut): (Items, bool)) -> (Vec<pdauth_common::browse::OnCall>, bool) {
     match items {
-        Items::Oncalls(v) => v,
-        _ => Vec::new(),
+        Items::Oncalls(v) => (v, cut),
+        _ => (Vec::new(), cut),
     }
 }
 
@@ -435,6 +460,25 @@ mod tests {
     }
 
     #[test]
+    fn related_lists_are_kept_cut_or_unread_and_a_lost_login_fails_the_whole() {
+        let mut parts = Parts::default();
+        assert_eq!(parts.take(Part::Notes, Ok((vec![1, 2], false))).unwrap(), vec![1, 2]);
+        assert_eq!(parts.take(Part::LogEntries, Ok((vec![3], true))).unwrap(), vec![3]);
+        let refused = err(ErrorCode::Forbidden, "PagerDuty refused (403): Access Denied");
+        assert!(parts.take::<u8>(Part::Alerts, Err(refused)).unwrap().is_empty());
+        let gone = err(ErrorCode::NeedsLogin, "profile work needs a new login");
+        assert_eq!(
+            parts.take::<u8>(Part::Members, Err(gone)).unwrap_err().code,
+            ErrorCode::NeedsLogin
+        );
+        assert_eq!(parts.cut, vec![Part::LogEntries]);
+        assert_eq!(
+            parts.unread.iter().map(|u| (u.part, u.code)).collect::<Vec<_>>(),
+            vec![(Part::Alerts, ErrorCode::Forbidden)]
+        );
+    }
+
+    #[test]
     fn an_answer_without_its_object_or_list_says_which() {
         let e = object(&serde_json::json!({"users": []}), "incident", "/incidents/PT4KHLK").unwrap_err();
         assert_eq!(e.code, ErrorCode::Upstream);
@@ -462,8 +506,14 @@ mod tests {
             {"user": null, "role": "responder"},
             null
         ], "limit": 100, "offset": 0, "more": false, "total": null});
-        let got = part(&members, "members", "/teams/PQ9K7I8/members", models::member).unwrap();
-        assert_eq!(got.len(), 1);
+        let (got, more) = part(&members, "members", "/teams/PQ9K7I8/members", models::member).unwrap();
+        assert_eq!((got.len(), more), (1, false));
+        let cut = serde_json::json!({"log_entries": [], "limit": 100, "offset": 0, "more": true});
+        let (_, more) = part(&cut, "log_entries", "/incidents/PT4KHLK/log_entries", |v| {
+            Some(models::log_entry(v))
+        })
+        .unwrap();
+        assert!(more, "PagerDuty has more than were fetched");
         let e = part(&serde_json::json!({}), "notes", "/incidents/PT4KHLK/notes", |v| {
             Some(models::note(v))
         });

@@ -250,6 +250,7 @@ fn the_detail_screen_scrolls_and_shows_the_link() {
                 detail,
                 meta: samples::meta(),
                 unread: Vec::new(),
+                cut: Vec::new(),
             },
         }),
     });

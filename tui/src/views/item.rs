@@ -16,7 +16,7 @@ use crate::{clock, theme};
 
 /// Lines the detail takes in a pane `width` columns wide (borders aside).
 pub fn line_count(page: &DetailPage, now: i64, utc_offset: i32, width: u16) -> usize {
-    detail_lines(&page.detail, &page.unread, now, utc_offset, width.saturating_sub(2)).len()
+    detail_lines(&page.detail, page.into(), now, utc_offset, width.saturating_sub(2)).len()
 }
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, item: &Item, now: i64) {
@@ -53,7 +53,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, item: &Item, now: i
     };
     let lines = detail_lines(
         &page.detail,
-        &page.unread,
+        page.into(),
         now,
         app.utc_offset,
         pane.width.saturating_sub(2),

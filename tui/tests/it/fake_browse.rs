@@ -246,6 +246,7 @@ impl PdAccount {
             detail,
             meta: meta(),
             unread: Vec::new(),
+            cut: Vec::new(),
         })
     }
 }

@@ -237,6 +237,7 @@ fn enter_opens_the_detail_and_escape_goes_back() {
                 detail,
                 meta: samples::meta(),
                 unread: Vec::new(),
+                cut: Vec::new(),
             },
         }),
     });
@@ -628,6 +629,7 @@ fn detail_answer(fetched_at: i64, stale: bool) -> Result<Response, Failure> {
                 ..samples::meta()
             },
             unread: Vec::new(),
+            cut: Vec::new(),
         },
     })
 }

@@ -20,22 +20,46 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
-use pdauth_common::browse::{Detail, Unread};
+use pdauth_common::browse::{Detail, DetailPage, Part, Unread};
 use ratatui::text::Line;
 
+/// What the daemon said of a detail's related lists besides their items.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PartsInfo<'a> {
+    /// Lists PagerDuty would not give, and why.
+    pub unread: &'a [Unread],
+    /// Lists cut at their first items: PagerDuty has more.
+    pub cut: &'a [Part],
+}
+
+impl<'a> From<&'a DetailPage> for PartsInfo<'a> {
+    fn from(page: &'a DetailPage) -> Self {
+        PartsInfo {
+            unread: &page.unread,
+            cut: &page.cut,
+        }
+    }
+}
+
 /// The detail of one PagerDuty object as lines for a scrollable pane; every
-/// PagerDuty string is sanitised. Related lists in `unread` are shown as
-/// not read, with why, rather than as empty.
+/// PagerDuty string is sanitised. Related lists PagerDuty would not give
+/// are shown as not read, with why, rather than as empty; cut ones say so.
 ///
 /// No line is wider than `width` columns (nothing at all for a width of 0).
 /// Times are shown at `utc_offset` seconds east of UTC, ages relative to
 /// `now` (Unix seconds).
-pub fn detail_lines(detail: &Detail, unread: &[Unread], now: i64, utc_offset: i32, width: u16) -> Vec<Line<'static>> {
+pub fn detail_lines(
+    detail: &Detail,
+    parts: PartsInfo<'_>,
+    now: i64,
+    utc_offset: i32,
+    width: u16,
+) -> Vec<Line<'static>> {
     if width == 0 {
         return Vec::new();
     }
     let offset = when::usable_offset(utc_offset);
-    let mut doc = text::Doc::new(width, unread);
+    let mut doc = text::Doc::new(width, parts);
     match detail {
         Detail::Incident {
             incident,

@@ -10,12 +10,12 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::detail_lines;
 use super::fixtures::{self, NOW, OFFSET};
+use super::{PartsInfo, detail_lines};
 use crate::theme;
 
 fn render(detail: &Detail, width: u16, height: u16) -> Terminal<TestBackend> {
-    let lines = detail_lines(detail, &[], NOW, OFFSET, width);
+    let lines = detail_lines(detail, PartsInfo::default(), NOW, OFFSET, width);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal
         .draw(|frame| frame.render_widget(Paragraph::new(lines), frame.area()))
@@ -98,7 +98,7 @@ fn hostile_text_never_reaches_a_line() {
     for detail in fixtures::all() {
         let hostile = fixtures::hostile(&detail);
         for width in [1, 2, 5, 10, 40, 100, 300] {
-            for line in detail_lines(&hostile, &[], NOW, OFFSET, width) {
+            for line in detail_lines(&hostile, PartsInfo::default(), NOW, OFFSET, width) {
                 for span in &line.spans {
                     let bad: Vec<char> = span.content.chars().filter(|c| forbidden(*c)).collect();
                     assert!(bad.is_empty(), "{:?} in {:?} at width {width}", bad, span.content);
@@ -106,7 +106,7 @@ fn hostile_text_never_reaches_a_line() {
             }
         }
         // What is left of the text is still shown, line breaks and all.
-        let text = plain(&detail_lines(&hostile, &[], NOW, OFFSET, 300));
+        let text = plain(&detail_lines(&hostile, PartsInfo::default(), NOW, OFFSET, 300));
         assert!(text.contains("evil click exe.txt"), "{text}");
         assert!(
             !text.contains("[2J") && !text.contains("52;c"),
@@ -118,7 +118,13 @@ fn hostile_text_never_reaches_a_line() {
 
 #[test]
 fn note_lines_stay_separate_lines() {
-    let text = plain(&detail_lines(&fixtures::incident_detail(), &[], NOW, OFFSET, 100));
+    let text = plain(&detail_lines(
+        &fixtures::incident_detail(),
+        PartsInfo::default(),
+        NOW,
+        OFFSET,
+        100,
+    ));
     assert!(text.contains("\n    Rolling back deploy 2023.11.14-3.\n    Canary error rate back to 0.2%.\n"));
 }
 
@@ -201,7 +207,7 @@ fn no_line_is_wider_than_the_pane() {
     details.extend(odd());
     for detail in &details {
         for width in 0..=120u16 {
-            let lines = detail_lines(detail, &[], NOW, OFFSET, width);
+            let lines = detail_lines(detail, PartsInfo::default(), NOW, OFFSET, width);
             if width == 0 {
                 assert!(lines.is_empty());
             }
@@ -216,7 +222,7 @@ fn no_line_is_wider_than_the_pane() {
 fn odd_offsets_and_clocks_do_not_panic() {
     for detail in fixtures::all().iter().chain(&odd()) {
         for (now, offset) in [(i64::MIN, i32::MIN), (i64::MAX, i32::MAX), (0, -50_000), (NOW, 93_599)] {
-            assert!(!detail_lines(detail, &[], now, offset, 80).is_empty());
+            assert!(!detail_lines(detail, PartsInfo::default(), now, offset, 80).is_empty());
         }
     }
 }
@@ -232,7 +238,7 @@ fn cells_with(lines: &[Line], symbol: char) -> Vec<Style> {
 
 #[test]
 fn gaps_stand_out_in_symbol_and_colour() {
-    let lines = detail_lines(&fixtures::handoff_schedule(), &[], NOW, OFFSET, 100);
+    let lines = detail_lines(&fixtures::handoff_schedule(), PartsInfo::default(), NOW, OFFSET, 100);
     let gaps = cells_with(&lines, '░');
     assert!(!gaps.is_empty());
     assert!(gaps.iter().all(|s| *s == theme::error()));
@@ -246,7 +252,13 @@ fn gaps_stand_out_in_symbol_and_colour() {
 
 #[test]
 fn business_hours_leave_nights_and_weekends_uncovered() {
-    let text = plain(&detail_lines(&fixtures::business_schedule(), &[], NOW, OFFSET, 100));
+    let text = plain(&detail_lines(
+        &fixtures::business_schedule(),
+        PartsInfo::default(),
+        NOW,
+        OFFSET,
+        100,
+    ));
     assert!(text.contains("23.8% covered"), "{text}");
     assert!(text.contains("Fri 17 Nov 17:00 – Mon 20 Nov 09:00 (2d 16h)"), "{text}");
     assert!(
@@ -258,7 +270,7 @@ fn business_hours_leave_nights_and_weekends_uncovered() {
 #[test]
 fn the_coverage_bar_fits_narrow_panes_with_coarser_cells() {
     for (width, cells) in [(100, 72), (31, 24), (30, 12), (8, 1)] {
-        let lines = detail_lines(&fixtures::handoff_schedule(), &[], NOW, OFFSET, width);
+        let lines = detail_lines(&fixtures::handoff_schedule(), PartsInfo::default(), NOW, OFFSET, width);
         let row = lines
             .iter()
             .map(ToString::to_string)
@@ -280,7 +292,7 @@ fn incident_status_takes_its_colour() {
         if let Detail::Incident { incident, .. } = &mut detail {
             incident.status = status.into();
         }
-        let lines = detail_lines(&detail, &[], NOW, OFFSET, 100);
+        let lines = detail_lines(&detail, PartsInfo::default(), NOW, OFFSET, 100);
         let span = lines
             .iter()
             .flat_map(|l| &l.spans)
@@ -297,7 +309,7 @@ fn a_long_link_is_kept_whole_across_lines() {
     if let Detail::Incident { incident, .. } = &mut detail {
         incident.html_url = Some(url.clone());
     }
-    let lines = detail_lines(&detail, &[], NOW, OFFSET, 40);
+    let lines = detail_lines(&detail, PartsInfo::default(), NOW, OFFSET, 40);
     let link: String = lines
         .iter()
         .filter(|l| l.spans.iter().all(|s| s.style == theme::url()) && !l.spans.is_empty())
@@ -352,7 +364,16 @@ fn unread_parts(detail: &Detail) -> (Detail, Vec<Unread>) {
 fn lists_pagerduty_would_not_give_say_so_instead_of_none() {
     for detail in fixtures::all() {
         let (detail, unread) = unread_parts(&detail);
-        let text = plain(&detail_lines(&detail, &unread, NOW, OFFSET, 100));
+        let text = plain(&detail_lines(
+            &detail,
+            PartsInfo {
+                unread: &unread,
+                cut: &[],
+            },
+            NOW,
+            OFFSET,
+            100,
+        ));
         for u in &unread {
             assert!(
                 text.contains(&format!("not read: PagerDuty refused {:?} (403)\n", u.part)),
@@ -369,7 +390,7 @@ fn lists_pagerduty_would_not_give_say_so_instead_of_none() {
             assert!(!text.contains(empty), "{empty:?} shown for an unread list:\n{text}");
         }
         // The same detail with the lists given but empty says they are empty.
-        let text = plain(&detail_lines(&detail, &[], NOW, OFFSET, 100));
+        let text = plain(&detail_lines(&detail, PartsInfo::default(), NOW, OFFSET, 100));
         assert!(!text.contains("not read"), "{text}");
         assert!(
             ["(0)", "nothing yet", "not on call", "nobody on call now"]
@@ -378,4 +399,23 @@ fn lists_pagerduty_would_not_give_say_so_instead_of_none() {
             "{text}"
         );
     }
+}
+
+#[test]
+fn a_list_pagerduty_has_more_of_says_how_many_are_shown() {
+    let detail = fixtures::incident_detail();
+    let Detail::Incident { log_entries, .. } = &detail else {
+        panic!("an incident")
+    };
+    let shown = log_entries.len();
+    let cut = [Part::LogEntries];
+    let parts = PartsInfo { unread: &[], cut: &cut };
+    let text = plain(&detail_lines(&detail, parts, NOW, OFFSET, 100));
+    assert!(
+        text.contains(&format!("Timeline (first {shown}; PagerDuty has more)")),
+        "{text}"
+    );
+    // The others keep their plain counts.
+    assert!(text.contains("Notes ("), "{text}");
+    assert!(!text.contains("Notes (first"), "{text}");
 }

@@ -2,7 +2,9 @@
 //! terminal, and lines wrapped to the pane's width: the title, labelled
 //! fields, section headings, table-like rows and copyable links.
 
-use pdauth_common::browse::{Part, Ref, Unread};
+use pdauth_common::browse::{Part, Ref};
+
+use super::PartsInfo;
 use pdauth_common::sanitize;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -93,16 +95,16 @@ impl Col {
 pub(super) struct Doc<'a> {
     width: usize,
     lines: Vec<Line<'static>>,
-    /// Related lists PagerDuty would not give.
-    unread: &'a [Unread],
+    /// What the daemon said of the related lists.
+    parts: PartsInfo<'a>,
 }
 
 impl<'a> Doc<'a> {
-    pub fn new(width: u16, unread: &'a [Unread]) -> Doc<'a> {
+    pub fn new(width: u16, parts: PartsInfo<'a>) -> Doc<'a> {
         Doc {
             width: usize::from(width),
             lines: Vec::new(),
-            unread,
+            parts,
         }
     }
 
@@ -135,10 +137,21 @@ impl<'a> Doc<'a> {
     /// not give the list, the heading says so with why, and `false` tells
     /// the caller to show nothing under it (an empty list would read as
     /// "none").
+    /// A list PagerDuty has more of says how many are shown ("first 100").
     pub fn part(&mut self, text: &str, part: Part, count: usize) -> bool {
-        if self.unread.iter().any(|u| u.part == part) {
+        if self.parts.unread.iter().any(|u| u.part == part) {
             self.heading(text, None);
             self.read(part, "")
+        } else if self.parts.cut.contains(&part) {
+            self.blank();
+            self.push(
+                vec![
+                    Span::styled(text.to_string(), theme::table_header()),
+                    Span::styled(format!(" (first {count}; PagerDuty has more)"), theme::dim()),
+                ],
+                2,
+            );
+            true
         } else {
             self.heading(text, Some(count));
             true
@@ -148,7 +161,7 @@ impl<'a> Doc<'a> {
     /// Whether PagerDuty gave the related list `part`; when it did not, a
     /// line says that `what` was not read, and why.
     pub fn read(&mut self, part: Part, what: &str) -> bool {
-        let Some(unread) = self.unread.iter().find(|u| u.part == part) else {
+        let Some(unread) = self.parts.unread.iter().find(|u| u.part == part) else {
             return true;
         };
         self.push(
