@@ -387,4 +387,26 @@ async fn the_offset_cap_is_reported_as_truncated_without_a_400() {
     assert_eq!(body["incidents"].as_array().unwrap().len(), 10_000);
     assert_eq!(body["more"], true);
     assert_eq!(body["offset"], 0);
+
+    // Newest first (as the incidents screen asks), the cut loses the old end.
+    let resolved = all(s, Resource::Incidents, |q| {
+        q.filter.all_dates = true;
+        q.filter.statuses = vec!["resolved".into()];
+        q.sort = Some("created_at:desc".into());
+    })
+    .await;
+    assert!(resolved.truncated);
+    let Items::Incidents(resolved) = resolved.items else {
+        panic!("incidents")
+    };
+    let created: Vec<i64> = resolved.iter().map(|i| i.created_at.unwrap()).collect();
+    assert!(created.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let Items::Incidents(oldest_first) = every.items else {
+        panic!("incidents")
+    };
+    let newest_of_all = oldest_first.iter().filter_map(|i| i.created_at).max().unwrap();
+    assert!(
+        created[0] > newest_of_all,
+        "the newest resolved incidents are past the oldest-first cut"
+    );
 }

@@ -155,11 +155,13 @@ impl Service {
             }
             Resource::Incidents => self.incident_detail(profile, id, &mut cost, &mut parts).await?,
             Resource::Services => {
+                // Newest first: the first PART_MAX are the ones that matter.
                 let open = q(&[
                     ("service_ids[]", id),
                     ("statuses[]", "triggered"),
                     ("statuses[]", "acknowledged"),
                     ("date_range", "all"),
+                    ("sort_by", "created_at:desc"),
                 ]);
                 let path = format!("/services/{id}");
                 let (body, open) = self

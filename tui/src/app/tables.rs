@@ -21,13 +21,16 @@ pub fn open_statuses() -> Vec<String> {
     vec!["triggered".to_string(), "acknowledged".to_string()]
 }
 
-/// The query a list screen starts with.
+/// The query a list screen starts with. Incidents come newest first:
+/// PagerDuty's own order is oldest first, and a list cut at its 10,000
+/// offset cap must lose the old end, not the last days.
 pub fn default_query(resource: Resource) -> ListQuery {
     match resource {
         Resource::Incidents => {
             let mut query = ListQuery::all(resource, MAX_INCIDENTS);
             query.filter.statuses = open_statuses();
             query.filter.all_dates = true;
+            query.sort = Some("created_at:desc".to_string());
             query
         }
         other => ListQuery::all(other, MAX_OTHERS),
@@ -158,5 +161,17 @@ impl AnyTable {
             AnyTable::EscalationPolicies(t) => t,
             AnyTable::Teams(t) => t,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incidents_are_asked_for_newest_first() {
+        let q = default_query(Resource::Incidents);
+        assert_eq!(q.sort.as_deref(), Some("created_at:desc"));
+        assert_eq!(default_query(Resource::Services).sort, None);
     }
 }
