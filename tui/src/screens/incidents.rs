@@ -85,7 +85,8 @@ impl Row for Incident {
             SERVICE => SortValue::Text(super::opt_text(&self.service)),
             ASSIGNEE => SortValue::Text(self.assignees.first().map_or("", |r| r.summary.as_str())),
             // Oldest first when not reversed, like the numbers.
-            AGE => SortValue::Int(self.created_at.unwrap_or(i64::MAX)),
+            // By age, as the column shows it: ↑ is the youngest first.
+            AGE => SortValue::Int(self.created_at.map_or(i64::MAX, |at| -at)),
             _ => SortValue::Text(&self.title),
         }
     }

@@ -690,3 +690,30 @@ fn an_open_detail_is_read_again_as_it_ages() {
         vec![Effect::Request(get(false))]
     );
 }
+
+#[test]
+fn age_up_is_the_youngest_first() {
+    let mut app = browsing(Resource::Incidents);
+    let sorted_by = |app: &App| match app.browse.tables.get(&Resource::Incidents) {
+        Some(AnyTable::Incidents(t)) => t.s.sort,
+        _ => panic!("no incidents table"),
+    };
+    let age = app
+        .list()
+        .unwrap()
+        .columns()
+        .iter()
+        .position(|c| c.title == "AGE")
+        .unwrap();
+    for _ in 0..12 {
+        if sorted_by(&app) == (age, false) {
+            break;
+        }
+        app.update(key('s'));
+    }
+    assert_eq!(sorted_by(&app), (age, false));
+    // 5m, 1h, 2h and 1d old.
+    assert_eq!(shown_numbers(&app), vec![1234, 1233, 1231, 1228]);
+    app.update(key('S'));
+    assert_eq!(shown_numbers(&app), vec![1228, 1231, 1233, 1234]);
+}
