@@ -32,6 +32,11 @@ async fn handshake_then_requests() {
         .request(4, json!({"op": "token", "profile": "x".repeat(100_000)}))
         .await;
     assert_eq!(huge["error"]["code"], "not_found");
+    // The audit log of a name never configured nor recorded is a typo.
+    let typo = c.request(5, json!({"op": "audit", "profile": "wrok"})).await;
+    assert_eq!(typo["error"]["code"], "not_found", "{typo}");
+    let quiet = c.request(6, json!({"op": "audit", "profile": "work"})).await;
+    assert_eq!(quiet["ok"]["entries"], json!([]), "{quiet}");
     assert!(huge["error"]["message"].as_str().unwrap().len() < 300, "{huge}");
     let no_token = c.request(3, json!({"op": "token", "profile": "work"})).await;
     assert_eq!(no_token["error"]["code"], "needs_login");

@@ -116,8 +116,21 @@ impl Service {
             }
         }
         let limit = limit.unwrap_or(100).clamp(1, MAX_AUDIT_READ);
-        self.with_storage(move |s| s.list_audit(profile.as_deref(), limit))
+        let asked = profile.clone();
+        let entries = self
+            .with_storage(move |s| s.list_audit(profile.as_deref(), limit))
             .await?
-            .map_err(|e| err(ErrorCode::Storage, format!("cannot read the audit log: {e}")))
+            .map_err(|e| err(ErrorCode::Storage, format!("cannot read the audit log: {e}")))?;
+        // A name neither configured nor ever recorded is a typo, not an
+        // empty history.
+        if let Some(name) = asked {
+            if entries.is_empty() && !self.config().profiles.contains_key(&name) {
+                return Err(err(
+                    ErrorCode::NotFound,
+                    format!("no profile named {name:?} in the daemon's configuration or its audit log"),
+                ));
+            }
+        }
+        Ok(entries)
     }
 }
