@@ -88,11 +88,33 @@ async fn api_prints_pagerduty_json_and_refusals_on_stderr() {
         &["api", "/../oauth/token"],
         &["api", "/users/%2e%2e/me"],
         &["api", "/users/\nme"],
+        // --paginate pages by itself.
+        &["api", "/incidents", "--paginate", "-q", "offset=9990"],
+        &["api", "/users", "-q", "limit=5", "--paginate"],
     ] {
         let out = d.pdauth(bad).await;
         assert_eq!(out.code, Some(2), "{bad:?}: {out:?}");
         assert!(out.stdout.is_empty());
     }
+    // Too long a URL, and too large a request for the socket: usage errors
+    // said as such, not "PagerDuty failed" or "pdauthd is not running".
+    let long_path = format!("/users/{}", "P".repeat(120_000));
+    let long_query = format!("query={}", "x".repeat(120_000));
+    let huge: Vec<String> = (0..12).map(|i| format!("a{i}={}", "x".repeat(100_000))).collect();
+    let mut huge_args = vec!["api", "/users"];
+    for q in &huge {
+        huge_args.extend(["-q", q.as_str()]);
+    }
+    for (args, says) in [
+        (vec!["api", long_path.as_str()], "longer than"),
+        (vec!["api", "/users", "-q", long_query.as_str()], "longer than"),
+        (huge_args, "larger than pdauthd accepts"),
+    ] {
+        let out = d.pdauth(&args).await;
+        assert_eq!(out.code, Some(2), "{out:?}");
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+    }
+    assert_eq!(d.pdauth(&["status"]).await.code, Some(0), "the daemon is fine");
     assert_eq!(
         r.sim.stats().await["api_requests"].as_u64().unwrap(),
         before,

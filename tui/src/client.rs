@@ -77,6 +77,13 @@ pub enum ClientError {
     Disconnected,
     #[error("connection to pdauthd failed: {0}")]
     Transport(String),
+    /// The request would make a frame larger than the daemon accepts; it
+    /// was not sent and the connection is still good.
+    #[error(
+        "the request is larger than pdauthd accepts ({limit} bytes) and was not sent: send less (fewer or shorter \
+         query values, a smaller body)"
+    )]
+    RequestTooLarge { limit: usize },
     #[error("unexpected answer from pdauthd: {0}")]
     Unexpected(String),
     /// An error the daemon reported, message already sanitised.
@@ -90,6 +97,7 @@ impl ClientError {
         match self {
             ClientError::Daemon(wire) => exit::for_wire(wire.code),
             ClientError::Unexpected(_) => exit::FAILURE,
+            ClientError::RequestTooLarge { .. } => exit::USAGE,
             ClientError::NotRunning { .. }
             | ClientError::Stopping { .. }
             | ClientError::Unreachable { .. }
@@ -423,6 +431,10 @@ async fn drive(
                 match transport.send(ClientFrame::Request { id, request }).await {
                     Ok(()) => {
                         pending.insert(id, reply);
+                    }
+                    // Refused before a byte was written: only this request fails.
+                    Err(CodecError::TooLarge { limit }) => {
+                        let _ = reply.send(Err(ClientError::RequestTooLarge { limit }));
                     }
                     Err(err) => {
                         let err = ClientError::from_codec(err);

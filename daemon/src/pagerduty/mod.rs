@@ -19,6 +19,10 @@ use crate::identity::ACCEPT_V2;
 /// Largest API answer read.
 pub const MAX_API_BODY: usize = 16 * 1024 * 1024;
 
+/// Longest URL sent: servers refuse longer ones (and the HTTP stack cannot
+/// send them), so it is said here rather than blamed on PagerDuty.
+pub const MAX_URL: usize = 8 * 1024;
+
 /// Why a request was not built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -59,6 +63,13 @@ pub fn api_url(base: &str, path: &str, query: &[(String, String)]) -> Result<Url
     }
     if url.origin() != base.origin() || !url.path().starts_with(prefix) {
         return Err(PathError("the path leaves the profile's API base".into()));
+    }
+    if url.as_str().len() > MAX_URL {
+        return Err(PathError(format!(
+            "the URL would be {} bytes, longer than the {MAX_URL} an API server accepts: shorten the path or the \
+             query values",
+            url.as_str().len()
+        )));
     }
     Ok(url)
 }
@@ -251,6 +262,13 @@ mod tests {
         ] {
             assert!(api_url(BASE, bad, &[]).is_err(), "{bad} was accepted");
         }
+        // Too long to send: said here, not blamed on the server.
+        let long = format!("/users/{}", "P".repeat(MAX_URL));
+        assert!(api_url(BASE, &long, &[]).unwrap_err().0.contains("longer than"));
+        let q = vec![("query".to_string(), "x".repeat(MAX_URL))];
+        assert!(api_url(BASE, "/users", &q).is_err());
+        let fits = vec![("query".to_string(), "x".repeat(MAX_URL / 2))];
+        assert!(api_url(BASE, "/users", &fits).is_ok());
     }
 
     #[test]

@@ -75,6 +75,18 @@ impl Service {
             if method != Method::GET {
                 return Err(err(ErrorCode::InvalidRequest, "only a GET can be paginated"));
             }
+            if let Some((k, _)) = call
+                .query
+                .iter()
+                .find(|(k, _)| matches!(k.as_str(), "limit" | "offset" | "cursor"))
+            {
+                return Err(err(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "--paginate sets limit, offset and cursor itself: leave out `{k}`, or page by hand without --paginate"
+                    ),
+                ));
+            }
             return self.api_paginate(name, &call).await;
         }
         let mut cost = Cost::default();
