@@ -321,6 +321,31 @@ async fn remote_revocation_is_noticed_at_the_next_use() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_expired_login_is_not_called_revoked() {
+    let r = InProc::start(&["--access-ttl", "3600", "--refresh-ttl", "600"], |_| {}).await;
+    let mut c = r.logged_in().await;
+    // Both tokens expire at the identity server; pdauthd's own clock has not moved.
+    r.sim.post("/_sim/clock/advance", json!({"seconds": 4000})).await;
+    let reply = c
+        .call(Request::Api {
+            profile: "work".into(),
+            path: "/users/me".into(),
+            query: vec![],
+            method: None,
+            body: None,
+            paginate: false,
+        })
+        .await;
+    let Reply::Error(e) = reply else { panic!("{reply:?}") };
+    assert_eq!(e.code, ErrorCode::NeedsLogin);
+    let reason = status(&mut c).await.reason.unwrap();
+    assert!(
+        reason.contains("the login expired") && !reason.contains("revoked"),
+        "{reason}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_401_mid_use_refreshes_once_and_retries() {
     let r = InProc::start(&[], |_| {}).await;
     let mut c = r.logged_in().await;

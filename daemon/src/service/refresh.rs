@@ -416,7 +416,13 @@ impl Service {
                  lost ({code})"
             )
         } else if matches!(trigger, Trigger::Unauthorized { .. }) {
-            format!("revoked remotely: PagerDuty rejected the access token and then the refresh token ({code})")
+            // The server's description tells an expired grant from a revoked one.
+            let what = if code.to_ascii_lowercase().contains("expire") {
+                "the login expired"
+            } else {
+                "revoked remotely"
+            };
+            format!("{what}: PagerDuty rejected the access token and then the refresh token ({code})")
         } else {
             format!("the refresh token was rejected: it was revoked, expired or already used ({code})")
         };
