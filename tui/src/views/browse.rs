@@ -334,10 +334,33 @@ fn empty_words(resource: Resource, query: &ListQuery) -> String {
 pub(crate) fn problem_lines(problem: &Problem, app: &App, resource: Resource, now: i64) -> Vec<Line<'static>> {
     let profile = app.browse.profile.clone().unwrap_or_default();
     let what = resource_title(resource).to_lowercase();
+    let granted: Vec<&str> = app
+        .profiles
+        .iter()
+        .find(|p| p.name == profile)
+        .map(|p| p.scopes_granted.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    // `read`, `write` (which includes it) or the resource's own scope
+    // (`users.read`): then the refusal is about the user, not the token.
+    let own = resource.as_str();
+    let scoped = granted.iter().any(|s| {
+        matches!(*s, "read" | "write")
+            || s.strip_prefix(own)
+                .is_some_and(|rest| matches!(rest, ".read" | ".write"))
+    });
+    let others = app.usable_profiles().iter().any(|p| *p != profile);
     let (head, todo) = match problem.code {
+        Some(ErrorCode::Forbidden) if scoped => (
+            format!("PagerDuty refused access to {what} for {profile}."),
+            "Its token has a read scope, so the user's role or team forbids it: ask an account admin.".to_string(),
+        ),
         Some(ErrorCode::Forbidden) => (
             format!("Missing scope: {profile}'s token may not read {what}."),
             "Log in with a scope that covers it: :tokens, then l.".to_string(),
+        ),
+        Some(ErrorCode::NeedsLogin) if others => (
+            format!("{profile} needs a new login."),
+            "Type :tokens, then l to log in again, or p to browse another profile.".to_string(),
         ),
         Some(ErrorCode::NeedsLogin) => (
             format!("{profile} needs a new login."),
@@ -358,8 +381,9 @@ pub(crate) fn problem_lines(problem: &Problem, app: &App, resource: Resource, no
                 "pdauthd retries by itself when the budget allows.".to_string(),
             )
         }
+        // Unreachable or answering 5xx: the line below says which.
         Some(ErrorCode::Upstream) | None => (
-            "PagerDuty could not be reached.".to_string(),
+            "PagerDuty did not answer properly.".to_string(),
             "pdauthd keeps trying; r tries again now.".to_string(),
         ),
         Some(_) => (

@@ -169,7 +169,18 @@ fn problems_say_what_to_do() {
         ErrorCode::Forbidden,
         "PagerDuty answered 403: missing scope incidents.read",
     );
-    app.update(Msg::Event(Event::ListFailed { watch: 1, error }));
+    app.update(Msg::Event(Event::ListFailed {
+        watch: 1,
+        error: error.clone(),
+    }));
+    // The token has `read`: a login would not help, the user's role might.
+    let screen = text(render_at(&app, 80, 16).backend().buffer());
+    assert!(screen.contains("role or team forbids it"), "{screen}");
+    assert!(!screen.contains("Missing scope"), "{screen}");
+    // Without a read scope, a login with one is the fix.
+    for p in app.profiles.iter_mut().filter(|p| p.name == PROFILE) {
+        p.scopes_granted = vec!["openid".into()];
+    }
     let terminal = render_at(&app, 80, 16);
     insta::assert_snapshot!("problem_forbidden", terminal.backend());
     let screen = text(terminal.backend().buffer());
@@ -298,7 +309,8 @@ fn a_detail_that_fails_says_why() {
     let terminal = render_at(&app, 80, 12);
     insta::assert_snapshot!("item_forbidden", terminal.backend());
     let screen = text(terminal.backend().buffer());
-    assert!(screen.contains("Missing scope"), "{screen}");
+    // The profile has `read`: PagerDuty's refusal is about the user.
+    assert!(screen.contains("ask an account admin"), "{screen}");
 }
 
 #[test]

@@ -130,6 +130,10 @@ fn a_missing_scope_is_explained_where_it_happens() {
     }
     let rt = runtime();
     let mut state = State::default();
+    // A token scoped to incidents alone.
+    for p in &mut state.profiles {
+        p.scopes_granted = vec!["openid".into(), "incidents.read".into()];
+    }
     state.account.errors.insert(
         Resource::Users,
         WireError::new(ErrorCode::Forbidden, "PagerDuty refused: the token lacks users.read"),
