@@ -78,7 +78,8 @@ pub fn table(daemon_version: &str, storage: &StorageInfo, profiles: &[ProfileSta
             .and_then(|u| u.email.clone().or_else(|| u.name.clone()))
             .unwrap_or_else(|| "-".to_string());
         let expires = match p.state {
-            TokenState::LoggedOut => "-".to_string(),
+            // A token pdauthd will not use any more has no life left to count.
+            TokenState::LoggedOut | TokenState::NeedsLogin => "-".to_string(),
             _ => clock::expires_in(p.expires_at, now),
         };
         let mut scopes: Vec<String> = p.scopes_granted.clone();
@@ -193,6 +194,8 @@ mod tests {
         let mut broken = ProfileStatus::logged_out("evil\x1b[2J");
         broken.state = TokenState::NeedsLogin;
         broken.reason = Some("refresh token rejected".into());
+        // Revoked, so never used again: no countdown for it.
+        broken.expires_at = Some(1_000 + 3_000);
         let mut failing = ProfileStatus::logged_out("ops");
         failing.state = TokenState::RefreshFailing;
         failing.expires_at = Some(1_000 + 95);

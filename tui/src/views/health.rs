@@ -117,6 +117,7 @@ pub(super) fn lines(app: &App, p: &ProfileStatus, now: i64, full: bool) -> Vec<L
 
     let token = match (p.state, p.obtained_at, p.expires_at) {
         (TokenState::LoggedOut, _, _) => vec![text("none: press l to log in")],
+        (TokenState::NeedsLogin, _, _) => vec![styled("not used any more: press l to log in again", theme::error())],
         (_, None, None) => vec![text("none")],
         (_, got, Some(at)) => {
             let mut spans = if at > now {

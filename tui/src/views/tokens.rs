@@ -87,8 +87,9 @@ impl Column {
                     parts.join(" ")
                 }
             }
+            // A token pdauthd will not use any more has no life left to count.
             Column::Expires => match (p.state, p.expires_at) {
-                (TokenState::LoggedOut, _) => "-".to_string(),
+                (TokenState::LoggedOut | TokenState::NeedsLogin, _) => "-".to_string(),
                 (_, Some(at)) if short && at <= now => format!("{} ago", clock::coarse(now - at)),
                 (_, at) => clock::expires_in(at, now),
             },
