@@ -370,6 +370,17 @@ fn check_peer(socket: &Path, stream: &Stream) -> Result<(), ClientError> {
 }
 
 fn connect_error(socket: &Path, err: io::Error) -> ClientError {
+    use std::os::unix::fs::FileTypeExt;
+    // Something that is not a socket at all: a wrong --socket, not a daemon.
+    if let Ok(meta) = std::fs::metadata(socket) {
+        if !meta.file_type().is_socket() {
+            let what = if meta.is_dir() { "a directory" } else { "not a socket" };
+            return ClientError::Unreachable {
+                socket: socket.to_path_buf(),
+                message: format!("it is {what}; give --socket (or PDAUTH_SOCKET) pdauthd's socket"),
+            };
+        }
+    }
     match err.kind() {
         io::ErrorKind::NotFound => ClientError::NotRunning {
             socket: socket.to_path_buf(),

@@ -159,6 +159,25 @@ async fn missing_daemon_exits_3_with_the_hint() {
 }
 
 #[tokio::test]
+async fn a_socket_path_that_is_no_socket_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "hello").unwrap();
+    for (path, says) in [
+        (dir.path(), "it is a directory"),
+        (file.as_path(), "it is not a socket"),
+    ] {
+        let out = pdauth(path, &["status"]).await;
+        assert_eq!(out.code, 3, "{out:?}");
+        assert!(
+            out.stderr.contains(says) && !out.stderr.contains("refuses connections"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test]
 async fn status_while_the_daemon_drains_says_it_is_stopping() {
     let mut daemon = FakeDaemon::start().await;
     daemon.drain().await;
