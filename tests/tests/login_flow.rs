@@ -130,3 +130,26 @@ async fn a_new_login_revokes_the_grant_it_replaces() {
         "nothing left behind at PagerDuty"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_cancelled_by_another_client_says_which() {
+    use pdauth_common::{Event, Request};
+    use pdauth_tests::wire::WireClient;
+    let r = Rig::build("work", &[], |config| config).await;
+    let mut waiting = WireClient::connect(&r.daemon.socket).await;
+    waiting.call(Request::Subscribe).await;
+    r.start_login(&mut waiting).await;
+    let mut other = WireClient::connect(&r.daemon.socket).await;
+    other.call(Request::CancelLogin { profile: "work".into() }).await;
+    let message = waiting
+        .wait_event(|e| match e {
+            Event::LoginFailed { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .await;
+    let pid = std::process::id();
+    assert!(
+        message.contains("cancelled by a client") && message.contains(&format!("pid {pid}")),
+        "{message}"
+    );
+}

@@ -53,7 +53,13 @@ impl Service {
         let removed = lock(&self.state).logins.remove(name);
         if removed.is_some() {
             self.audit(name, "login_cancelled", actor, None);
-            self.end_login(name, "login cancelled".to_string());
+            // Every client waiting on it learns who ended it.
+            let by = match actor {
+                Some(Actor { uid, pid: Some(pid) }) => format!(" by a client (uid {uid}, pid {pid})"),
+                Some(Actor { uid, pid: None }) => format!(" by a client (uid {uid})"),
+                None => String::new(),
+            };
+            self.end_login(name, format!("login cancelled{by}"));
             self.release_ports();
         }
         Ok(removed.is_some())
