@@ -26,6 +26,17 @@ pub(super) async fn run(socket: &Path, profile: &str, yes: bool) -> Result<(), C
         )));
     }
     let conn = connect(socket).await?;
+    // An unknown name is said before any talk of what revoking would do.
+    match within(REVOKE_TIMEOUT, "the status request", conn.request(Request::Status)).await? {
+        Response::Status { profiles, .. } if !profiles.iter().any(|p| p.name == profile) => {
+            return Err(CliError::new(
+                exit::NOT_FOUND,
+                format!("no profile named {shown:?} in pdauthd's configuration"),
+            ));
+        }
+        Response::Status { .. } => {}
+        other => return Err(unexpected(&other).into()),
+    }
     let plan = format!(
         "This asks PagerDuty to revoke the grant of profile {shown}, then deletes its tokens from this machine \
          whatever PagerDuty answers. Anything using {shown} needs a new login afterwards."

@@ -430,6 +430,12 @@ async fn revoke_unknown_profile_exits_5() {
     let out = pdauth(&daemon.socket, &["revoke", "nope", "--yes"]).await;
     assert_eq!(out.code, 5, "{out:?}");
     assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("no profile named"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("This asks PagerDuty"),
+        "no plan for a typo: {}",
+        out.stderr
+    );
 }
 
 #[tokio::test]
