@@ -310,14 +310,22 @@ pub fn browsing_with(resource: Resource, items: Items) -> App {
     app.browse.profile = Some(PROFILE.into());
     app.update(Msg::Resize { width: 80, height: 24 });
     let effects = app.show(crate::app::Screen::List(resource));
-    assert_eq!(
-        effects,
-        vec![Effect::Request(Request::Watch {
+    let watch = |resource| {
+        Effect::Request(Request::Watch {
             profile: PROFILE.into(),
             query: default_query(resource),
-        })]
-    );
-    answer_watch(&mut app, &effects, 1, items);
+        })
+    };
+    let mut expected = vec![watch(resource)];
+    // The services screen counts open incidents behind it.
+    if resource == Resource::Services {
+        expected.push(watch(Resource::Incidents));
+    }
+    assert_eq!(effects, expected);
+    answer_watch(&mut app, &effects[..1], 1, items);
+    if resource == Resource::Services {
+        answer_watch(&mut app, &effects[1..], 2, self::items(Resource::Incidents));
+    }
     app
 }
 

@@ -193,24 +193,58 @@ impl App {
             }
         }
         let s = table.state_mut();
+        if s.watch.is_none() && !s.asked {
+            s.asked = true;
+            effects.push(Effect::Request(Request::Watch {
+                profile: profile.clone(),
+                query: s.query.clone(),
+            }));
+        }
+        if resource == Resource::Services {
+            effects.extend(self.watch_open_counts(profile));
+        }
+        effects
+    }
+
+    /// The services screen's OPEN column stays live: every open incident is
+    /// watched behind it (the incidents screen's own list, when it holds
+    /// every open one; with a quick filter on, the counts are unknown).
+    fn watch_open_counts(&mut self, profile: String) -> Vec<Effect> {
+        let table = self
+            .browse
+            .tables
+            .entry(Resource::Incidents)
+            .or_insert_with(|| AnyTable::new(Resource::Incidents))
+            .get_mut();
+        let s = table.state_mut();
+        if s.query != default_query(Resource::Incidents) {
+            self.browse.open_by_service = None;
+            return Vec::new();
+        }
         if s.watch.is_some() || s.asked {
-            return effects;
+            return Vec::new();
         }
         s.asked = true;
-        effects.push(Effect::Request(Request::Watch {
+        vec![Effect::Request(Request::Watch {
             profile,
             query: s.query.clone(),
-        }));
-        effects
+        })]
     }
 
     /// Stop watching the list on screen (leaving it).
     pub(super) fn leave_list(&mut self) -> Vec<Effect> {
         self.browse.item = None;
-        match self.list_mut() {
+        let mut effects = match self.list_mut() {
             Some(table) => unwatch(table),
             None => Vec::new(),
+        };
+        // The open incidents watched behind the services screen.
+        if self.screen == Screen::List(Resource::Services) {
+            if let Some(table) = self.browse.tables.get_mut(&Resource::Incidents) {
+                effects.extend(unwatch(table.get_mut()));
+            }
         }
+        effects
     }
 
     /// Go back to the screen before, if there was one.
@@ -491,7 +525,8 @@ impl App {
             .get_mut(&query.resource)
             .map(AnyTable::get_mut)
             .filter(|t| current && t.state().asked && t.state().query == query);
-        let on_screen = self.screen == Screen::List(query.resource);
+        let on_screen = self.screen == Screen::List(query.resource)
+            || (query.resource == Resource::Incidents && self.screen == Screen::List(Resource::Services));
         match (table, result) {
             (Some(table), Ok(Response::Watching { watch, page })) if on_screen => {
                 let s = table.state_mut();

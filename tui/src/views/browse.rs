@@ -234,10 +234,17 @@ fn draw_rows(frame: &mut Frame, area: Rect, app: &App, table: &dyn Listing, bloc
             theme::warning(),
         )));
     } else if table.resource() == Resource::Services && app.browse.open_by_service.is_none() {
-        block = block.title_bottom(Line::from(Span::styled(
-            " OPEN is counted once :incidents has been shown ",
-            theme::dim(),
-        )));
+        let filtered = app
+            .browse
+            .tables
+            .get(&Resource::Incidents)
+            .is_some_and(|t| t.get().state().query != default_query(Resource::Incidents));
+        let why = if filtered {
+            " OPEN needs every open incident: 0 on :incidents drops its quick filter "
+        } else {
+            " OPEN: counting the open incidents… "
+        };
+        block = block.title_bottom(Line::from(Span::styled(why, theme::dim())));
     }
     let widget = Table::new(rows, layout.iter().map(|(_, w)| Constraint::Length(*w)))
         .header(header)

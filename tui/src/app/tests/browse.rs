@@ -71,11 +71,16 @@ fn the_command_bar_completes_and_goes_to_screens() {
     app.update(code(KeyCode::Tab));
     assert_eq!(app.command.as_ref().unwrap().text, "services");
 
-    // Enter leaves the incidents (dropping their watch) for the services.
+    // Enter leaves the incidents (dropping their watch) for the services,
+    // and watches every open incident again for their OPEN column.
     let effects = app.update(code(KeyCode::Enter));
     assert_eq!(
         effects,
-        vec![unwatch(1), watch(PROFILE, default_query(Resource::Services))]
+        vec![
+            unwatch(1),
+            watch(PROFILE, default_query(Resource::Services)),
+            watch(PROFILE, default_query(Resource::Incidents))
+        ]
     );
     assert_eq!(app.mode(), Mode::List(Resource::Services));
     assert!(app.command.is_none());
@@ -716,4 +721,31 @@ fn age_up_is_the_youngest_first() {
     assert_eq!(shown_numbers(&app), vec![1234, 1233, 1231, 1228]);
     app.update(key('S'));
     assert_eq!(shown_numbers(&app), vec![1228, 1231, 1233, 1234]);
+}
+
+#[test]
+fn the_services_open_column_follows_incidents_while_it_shows() {
+    let mut app = browsing(Resource::Services);
+    let checkout = samples::incident(2000, "triggered", "high", "new", 5)
+        .service
+        .unwrap()
+        .id;
+    let open = |app: &App| {
+        app.browse
+            .open_by_service
+            .as_ref()
+            .and_then(|m| m.get(&checkout).copied())
+    };
+    assert_eq!(open(&app), Some(2), "counted from the incidents watched behind it");
+    // A new incident arrives on that watch (id 2) while the services show.
+    let new = samples::incident(2000, "triggered", "high", "new", 5);
+    let change = samples::change(Items::Incidents(vec![new]), Items::Incidents(vec![]), vec![]);
+    app.update(Msg::Event(Event::ListChanged { watch: 2, change }));
+    assert_eq!(open(&app), Some(3));
+    // Leaving drops both watches.
+    let effects = command(&mut app, "teams");
+    assert!(
+        effects.contains(&unwatch(1)) && effects.contains(&unwatch(2)),
+        "{effects:?}"
+    );
 }
