@@ -24,7 +24,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, detail: &Detail, no
         frame.render_widget(text, area);
         return;
     };
-    let lines = health::lines(app, p, now, true);
+    let lines = health::hung(health::lines(app, p, now, true), area.width.saturating_sub(2));
     let wanted = rows_for(&lines, area.width.saturating_sub(2)) + 2;
     let health_height = wanted.min(area.height.saturating_sub(TIMELINE_MIN).max(area.height / 2));
     let [health_area, timeline_area] =

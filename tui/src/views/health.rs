@@ -21,6 +21,15 @@ fn label(text: &'static str) -> Span<'static> {
     Span::styled(format!("{text:<LABEL$}"), theme::dim())
 }
 
+/// `lines` wrapped to `width` columns, continuation lines under the values
+/// rather than under the labels.
+pub(super) fn hung(lines: Vec<Line<'static>>, width: u16) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .flat_map(|l| super::details::wrap(l.spans, usize::from(width), LABEL))
+        .collect()
+}
+
 fn line(name: &'static str, spans: Vec<Span<'static>>) -> Line<'static> {
     let mut all = vec![label(name)];
     all.extend(spans);

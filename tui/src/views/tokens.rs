@@ -373,8 +373,8 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App, now: i64) {
     let Some(p) = app.selected_profile() else {
         return;
     };
-    let lines = health::lines(app, p, now, false);
     let inner_width = area.width.saturating_sub(2);
+    let lines = health::hung(health::lines(app, p, now, false), inner_width);
     let overflow = rows_for(&lines, inner_width) > area.height.saturating_sub(2);
     let title = Span::styled(format!(" {} ", fit(&p.name, 40)), theme::title());
     let mut block = Block::new().borders(Borders::ALL).title(title);

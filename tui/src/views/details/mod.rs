@@ -20,6 +20,8 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use wrap::wrap;
+
 use pdauth_common::browse::{Detail, DetailPage, Part, Unread};
 use ratatui::text::Line;
 

@@ -74,7 +74,7 @@ fn is_space(cell: &Cell) -> bool {
 /// `indent` spaces (at most two thirds of the width). Words longer than a line are
 /// cut where the line ends; a character wider than the whole line shows as
 /// `…`. Nothing for a width of 0.
-pub(super) fn wrap(spans: Vec<Span<'static>>, width: usize, indent: usize) -> Vec<Line<'static>> {
+pub(crate) fn wrap(spans: Vec<Span<'static>>, width: usize, indent: usize) -> Vec<Line<'static>> {
     if width == 0 {
         return Vec::new();
     }
