@@ -252,7 +252,12 @@ impl<T: Row> Table<T> {
                 break;
             }
         }
-        self.s.sort = (col, false);
+        // Round again to the list's own order, in its own direction.
+        self.s.sort = if col == T::DEFAULT_SORT.0 {
+            T::DEFAULT_SORT
+        } else {
+            (col, false)
+        };
         self.order();
         self.reselect();
     }

@@ -387,6 +387,17 @@ fn the_order_cycles_and_reverses_keeping_the_row() {
     assert_eq!(selected_number(&app), Some(1233));
     app.update(key('S'));
     assert_eq!(shown_numbers(&app), vec![1233, 1228, 1234, 1231]);
+    // Round every column and back to where it started: newest first.
+    let start = app.list().unwrap().state().sort;
+    for _ in 0..20 {
+        app.update(key('s'));
+        if app.list().unwrap().state().sort.0 == 0 {
+            break;
+        }
+    }
+    assert_ne!(start.0, 0);
+    assert_eq!(app.list().unwrap().state().sort, (0, true), "#↓ again");
+    assert_eq!(shown_numbers(&app), vec![1234, 1233, 1231, 1228]);
 }
 
 #[test]
