@@ -19,7 +19,7 @@ impl Row for OnCall {
         flex("ESCALATION POLICY", 14),
         col("LVL", 3, 3, 0),
         col("USER", 10, 24, 0),
-        col("SCHEDULE", 8, 26, 2),
+        col("SCHEDULE", 8, 32, 2),
         live("UNTIL", 11, 1),
     ];
     const DEFAULT_SORT: (usize, bool) = (POLICY, false);

@@ -14,7 +14,7 @@ const TEAMS: usize = 3;
 impl Row for EscalationPolicy {
     const RESOURCE: Resource = Resource::EscalationPolicies;
     const COLUMNS: &'static [Column] = &[
-        col("NAME", 12, 34, 0),
+        col("NAME", 12, 44, 0),
         col("LEVELS", 6, 12, 1),
         flex("SERVICES", 10),
         col("TEAMS", 6, 24, 2),

@@ -18,7 +18,7 @@ impl Row for Service {
     const COLUMNS: &'static [Column] = &[
         flex("NAME", 12),
         col("STATUS", 6, 11, 0),
-        col("ESCALATION POLICY", 10, 28, 2),
+        col("ESCALATION POLICY", 10, 36, 2),
         col("TEAMS", 6, 20, 3),
         Column {
             live: true,
