@@ -26,7 +26,7 @@ use pdauth_common::{StorageInfo, sanitize};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{App, Dialog, Link, Screen};
 use crate::keymap::{self, Mode};
@@ -48,7 +48,8 @@ pub struct RawUrl {
 pub fn draw(frame: &mut Frame, app: &App, now: i64) -> Option<RawUrl> {
     let area = frame.area();
     if area.width < 20 || area.height < 6 {
-        let msg = Paragraph::new("pdauth: window too small");
+        // Wrapped, so even a narrow window reads the whole sentence.
+        let msg = Paragraph::new("pdauth: window too small (20x6 at least)").wrap(Wrap { trim: true });
         frame.render_widget(msg, area);
         return None;
     }

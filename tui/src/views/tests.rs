@@ -603,6 +603,10 @@ fn small_windows_do_not_panic() {
     for (w, h) in [(20, 6), (33, 9)] {
         render_at(&app, w, h);
     }
+    // Too small to use: the whole sentence, wrapped.
+    let (terminal, _) = render_at(&app, 12, 5);
+    let screen = squeeze(&text(terminal.backend().buffer()).replace('\n', " "));
+    assert!(screen.contains("window too small"), "{screen}");
 }
 
 /// The colour of the first cell of the first occurrence of `needle` on a
