@@ -602,11 +602,13 @@ impl App {
         let Some(AnyTable::Incidents(table)) = self.browse.tables.get(&Resource::Incidents) else {
             return;
         };
-        let everything = table.s.query == default_query(Resource::Incidents) && !table.s.truncated;
-        if !everything || table.s.fill != Fill::Loaded {
+        if table.s.fill != Fill::Loaded {
             return;
         }
-        self.browse.open_by_service = Some(open_counts(table));
+        let everything = table.s.query == default_query(Resource::Incidents) && !table.s.truncated;
+        // Counts from a list that no longer holds every open incident would
+        // be wrong: unknown instead.
+        self.browse.open_by_service = everything.then(|| open_counts(table));
     }
 }
 

@@ -234,15 +234,13 @@ fn draw_rows(frame: &mut Frame, area: Rect, app: &App, table: &dyn Listing, bloc
             theme::warning(),
         )));
     } else if table.resource() == Resource::Services && app.browse.open_by_service.is_none() {
-        let filtered = app
-            .browse
-            .tables
-            .get(&Resource::Incidents)
-            .is_some_and(|t| t.get().state().query != default_query(Resource::Incidents));
-        let why = if filtered {
-            " OPEN needs every open incident: 0 on :incidents drops its quick filter "
-        } else {
-            " OPEN: counting the open incidents… "
+        let incidents = app.browse.tables.get(&Resource::Incidents).map(|t| t.get().state());
+        let why = match incidents {
+            Some(s) if s.query != default_query(Resource::Incidents) => {
+                " OPEN needs every open incident: 0 on :incidents drops its quick filter "
+            }
+            Some(s) if s.truncated => " OPEN is unknown: more open incidents than a list holds ",
+            _ => " OPEN: counting the open incidents… ",
         };
         block = block.title_bottom(Line::from(Span::styled(why, theme::dim())));
     }

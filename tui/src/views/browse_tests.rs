@@ -13,7 +13,7 @@ use ratatui::style::Color;
 
 use super::*;
 use crate::fixtures::NOW;
-use crate::msg::Msg;
+use crate::msg::{Effect, Msg};
 use crate::samples::{self, PROFILE, browsing, incident};
 
 fn key(c: char) -> Msg {
@@ -341,4 +341,28 @@ fn a_list_says_it_is_loading_until_its_first_answer() {
     let screen = text(render_at(&app, 80, 12).backend().buffer());
     assert!(screen.contains("Loading on call now from PagerDuty…"), "{screen}");
     assert!(screen.contains("oncall"), "{screen}");
+}
+
+#[test]
+fn the_open_column_says_why_it_is_unknown() {
+    let mut app = crate::fixtures::connected_app();
+    app.browse.profile = Some(PROFILE.into());
+    app.update(Msg::Resize { width: 100, height: 16 });
+    let effects = app.show(crate::app::Screen::List(Resource::Services));
+    samples::answer_watch(&mut app, &effects[..1], 1, samples::items(Resource::Services));
+    let screen = text(render_at(&app, 100, 16).backend().buffer());
+    assert!(screen.contains("OPEN: counting the open incidents"), "{screen}");
+    // More open incidents than a list holds: no count can be right.
+    let mut cut = samples::page(samples::items(Resource::Incidents));
+    cut.truncated = true;
+    let Some(Effect::Request(request)) = effects.get(1).cloned() else {
+        panic!("{effects:?}")
+    };
+    app.update(Msg::Replied {
+        request,
+        result: Ok(Response::Watching { watch: 2, page: cut }),
+    });
+    let screen = text(render_at(&app, 100, 16).backend().buffer());
+    assert!(screen.contains("OPEN is unknown"), "{screen}");
+    assert!(!screen.contains(" 2   "), "no count shown: {screen}");
 }
