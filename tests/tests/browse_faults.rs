@@ -175,6 +175,11 @@ async fn a_403_is_a_missing_permission_not_a_login_matter() {
         e.message.contains("Access Denied") && e.message.contains("scope"),
         "{e}"
     );
+    // The token has `read`: a new login would not help, an admin might.
+    assert!(
+        e.message.contains("ask an account admin") && !e.message.contains("log in"),
+        "{e}"
+    );
     assert_eq!(refreshes(&r).await, 0);
     assert_eq!(r.service().status("work").unwrap().state, TokenState::Valid);
 

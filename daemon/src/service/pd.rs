@@ -193,8 +193,23 @@ impl Service {
         if (200..300).contains(&resp.status) {
             Ok(resp.body)
         } else {
-            Err(pd_error(name, path, resp.status, &resp.body))
+            let scoped = self.scope_covers(name, path);
+            Err(pd_error(name, path, resp.status, &resp.body, scoped))
         }
+    }
+
+    /// Whether the profile's token was granted a scope that covers `path`:
+    /// `read`, `write`, or the path's own (`/incidents/…` → `incidents.read`).
+    fn scope_covers(&self, name: &str, path: &str) -> bool {
+        let resource = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+        let st = lock(&self.state);
+        st.profiles.get(name).and_then(|rt| rt.token.as_ref()).is_some_and(|t| {
+            t.scopes.iter().any(|s| {
+                matches!(s.as_str(), "read" | "write")
+                    || s.strip_prefix(resource)
+                        .is_some_and(|rest| matches!(rest, ".read" | ".write"))
+            })
+        })
     }
 
     /// Any 401 means the token is no good, whatever the clock says: one
@@ -247,7 +262,10 @@ impl Service {
 }
 
 /// PagerDuty's refusal as a wire error that says what to do.
-pub(crate) fn pd_error(name: &str, path: &str, status: u16, body: &Value) -> WireError {
+/// PagerDuty's error answer as a wire error that says what to do;
+/// `scoped`: the token has a scope covering the path, so a 403 is about the
+/// user's permissions, not the login.
+pub(crate) fn pd_error(name: &str, path: &str, status: u16, body: &Value, scoped: bool) -> WireError {
     let path = pdauth_common::sanitize::truncated(path, 120);
     let said = error_summary(body)
         .or_else(|| body.get("raw").and_then(Value::as_str).and_then(plain_text))
@@ -259,6 +277,13 @@ pub(crate) fn pd_error(name: &str, path: &str, status: u16, body: &Value) -> Wir
             format!(
                 "PagerDuty refused {path} (402){said}: the account's plan lacks a feature the request uses \
                  (e.g. teams or urgencies); leave that filter out"
+            ),
+        ),
+        403 if scoped => err(
+            ErrorCode::Forbidden,
+            format!(
+                "PagerDuty refused {path} (403){said}: the token of profile {name} has a scope that covers it, so \
+                 the user lacks a permission (role, team): ask an account admin"
             ),
         ),
         403 => err(
@@ -342,16 +367,26 @@ mod tests {
     #[test]
     fn pagerduty_errors_map_to_codes_that_say_what_to_do() {
         let body = json!({"error": {"message": "Access Denied", "code": 2010}});
-        let e = pd_error("work", "/incidents", 403, &body);
+        let e = pd_error("work", "/incidents", 403, &body, false);
         assert_eq!(e.code, ErrorCode::Forbidden);
         assert!(e.message.contains("log in with the needed scope"), "{}", e.message);
         assert!(e.message.contains("Access Denied (code 2010)"));
-        assert_eq!(pd_error("w", "/users/PX", 404, &Value::Null).code, ErrorCode::NotFound);
+        // With a scope that covers it, a login would not help.
+        let e = pd_error("work", "/incidents", 403, &body, true);
+        assert!(
+            e.message.contains("ask an account admin") && !e.message.contains("log in"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            pd_error("w", "/users/PX", 404, &Value::Null, false).code,
+            ErrorCode::NotFound
+        );
         let bad = json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["limit too big"]}});
-        let e = pd_error("w", "/incidents", 400, &bad);
+        let e = pd_error("w", "/incidents", 400, &bad, false);
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(e.message.contains("limit too big"));
-        let e = pd_error("w", "/x", 502, &json!({"raw": "<html>bad gateway</html>"}));
+        let e = pd_error("w", "/x", 502, &json!({"raw": "<html>bad gateway</html>"}), false);
         assert_eq!(e.code, ErrorCode::Upstream);
         assert!(e.message.contains("502") && e.message.contains("bad gateway"));
     }
@@ -359,7 +394,7 @@ mod tests {
     #[test]
     fn pages_and_odd_error_bodies_say_something_readable() {
         let gateway = json!({"raw": "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>"});
-        let e = pd_error("w", "/incidents", 502, &gateway);
+        let e = pd_error("w", "/incidents", 502, &gateway, false);
         assert!(
             e.message
                 .ends_with("PagerDuty answered 502 for /incidents: 502 Bad Gateway"),
@@ -367,9 +402,9 @@ mod tests {
             e.message
         );
         let untitled = json!({"raw": "<html><style>h1{color:red}</style><script>var x = 1;</script><h1>Service   Unavailable</h1></html>"});
-        let e = pd_error("w", "/incidents", 503, &untitled);
+        let e = pd_error("w", "/incidents", 503, &untitled, false);
         assert!(e.message.ends_with(": Service Unavailable"), "{}", e.message);
-        let e = pd_error("w", "/incidents", 500, &json!({"raw": "upstream connect error"}));
+        let e = pd_error("w", "/incidents", 500, &json!({"raw": "upstream connect error"}), false);
         assert!(e.message.ends_with(": upstream connect error"), "{}", e.message);
         assert_eq!(plain_text("<html><body> </body></html>"), None);
         assert_eq!(plain_text("<title>\u{1b}[31mred"), Some("red".into()));
@@ -377,7 +412,7 @@ mod tests {
         // PagerDuty's 402: the account lacks an ability (e.g. teams).
         let paid =
             json!({"error": {"message": "Account does not have the abilities to perform the action", "code": 2012}});
-        let e = pd_error("w", "/services", 402, &paid);
+        let e = pd_error("w", "/services", 402, &paid, false);
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(
             e.message.contains("plan lacks a feature") && e.message.contains("code 2012"),
