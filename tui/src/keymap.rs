@@ -371,7 +371,7 @@ pub fn hints(mode: Mode) -> Vec<Hint> {
             if resource == Resource::Incidents {
                 v.extend([
                     hint("1 / 2 / 3", "triggered / acknowledged / resolved"),
-                    hint("0", "open incidents (triggered and acknowledged)"),
+                    hint("0", "every open incident (drops the other quick filters)"),
                     hint("u", "urgency: high, low or any"),
                     hint("m", "assigned to me, or to anyone"),
                 ]);

@@ -349,6 +349,12 @@ impl App {
                 self.set_list_filter(String::new());
                 Vec::new()
             }
+            // `0`: back to every open incident, whatever the other quick filters.
+            Action::QuickStatus(Quick::Open) => self.requery(|q| {
+                q.filter.statuses = open_statuses();
+                q.filter.urgencies = Vec::new();
+                q.filter.user_ids = Vec::new();
+            }),
             Action::QuickStatus(quick) => self.requery(|q| {
                 q.filter.statuses = match quick {
                     Quick::Open => open_statuses(),

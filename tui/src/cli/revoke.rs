@@ -20,11 +20,6 @@ const REVOKE_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub(super) async fn run(socket: &Path, profile: &str, yes: bool) -> Result<(), CliError> {
     let shown = sanitize::truncated(profile, 64);
-    if !yes && !std::io::stdin().is_terminal() {
-        return Err(CliError::usage(format!(
-            "refusing to revoke {shown} without --yes: standard input is not a terminal to ask on"
-        )));
-    }
     let conn = connect(socket).await?;
     // An unknown name is said before any talk of what revoking would do.
     match within(REVOKE_TIMEOUT, "the status request", conn.request(Request::Status)).await? {
@@ -36,6 +31,11 @@ pub(super) async fn run(socket: &Path, profile: &str, yes: bool) -> Result<(), C
         }
         Response::Status { .. } => {}
         other => return Err(unexpected(&other).into()),
+    }
+    if !yes && !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(format!(
+            "refusing to revoke {shown} without --yes: standard input is not a terminal to ask on"
+        )));
     }
     let plan = format!(
         "This asks PagerDuty to revoke the grant of profile {shown}, then deletes its tokens from this machine \

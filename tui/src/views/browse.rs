@@ -237,7 +237,7 @@ fn draw_rows(frame: &mut Frame, area: Rect, app: &App, table: &dyn Listing, bloc
         let incidents = app.browse.tables.get(&Resource::Incidents).map(|t| t.get().state());
         let why = match incidents {
             Some(s) if s.query != default_query(Resource::Incidents) => {
-                " OPEN needs every open incident: 0 on :incidents drops its quick filter "
+                " OPEN unknown: 0 on :incidents lists every open incident "
             }
             Some(s) if s.truncated => " OPEN is unknown: more open incidents than a list holds ",
             _ => " OPEN: counting the open incidents… ",

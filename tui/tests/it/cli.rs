@@ -436,6 +436,9 @@ async fn revoke_unknown_profile_exits_5() {
         "no plan for a typo: {}",
         out.stderr
     );
+    // Without --yes and without a terminal: still the unknown name first.
+    let out = pdauth(&daemon.socket, &["revoke", "nope"]).await;
+    assert_eq!(out.code, 5, "{out:?}");
 }
 
 #[tokio::test]

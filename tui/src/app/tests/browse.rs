@@ -318,7 +318,8 @@ fn quick_filters_change_the_watched_query() {
         q.filter.user_ids = vec!["PADA001".into()];
     });
     assert_eq!(effects, vec![watch(PROFILE, resolved_mine)]);
-    app.update(key('m'));
+    // `0` drops every quick filter at once: status, urgency and mine.
+    app.update(key('u'));
     let effects = app.update(key('0'));
     assert_eq!(effects, vec![watch(PROFILE, default_query(Resource::Incidents))]);
     assert!(app.update(key('0')).is_empty(), "the same query again: nothing to do");
