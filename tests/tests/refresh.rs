@@ -292,21 +292,25 @@ async fn invalid_grant_with_a_newer_stored_token_uses_the_stored_one() {
     assert_eq!(token(&mut c).await.unwrap(), access);
 }
 
+/// `GET /users/me` through pdauthd, as any client would call PagerDuty.
+async fn users_me(c: &mut WireClient) -> Reply {
+    c.call(Request::Api {
+        profile: "work".into(),
+        path: "/users/me".into(),
+        query: vec![],
+        method: None,
+        body: None,
+        paginate: false,
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn remote_revocation_is_noticed_at_the_next_use() {
     let r = InProc::start(&[], |_| {}).await;
     let mut c = r.logged_in().await;
     r.sim.post("/_sim/revoke-all", json!({})).await;
-    let reply = c
-        .call(Request::Api {
-            profile: "work".into(),
-            path: "/users/me".into(),
-            query: vec![],
-            method: None,
-            body: None,
-            paginate: false,
-        })
-        .await;
+    let reply = users_me(&mut c).await;
     match reply {
         Reply::Error(e) => {
             assert_eq!(e.code, ErrorCode::NeedsLogin);
@@ -326,16 +330,7 @@ async fn an_expired_login_is_not_called_revoked() {
     let mut c = r.logged_in().await;
     // Both tokens expire at the identity server; pdauthd's own clock has not moved.
     r.sim.post("/_sim/clock/advance", json!({"seconds": 4000})).await;
-    let reply = c
-        .call(Request::Api {
-            profile: "work".into(),
-            path: "/users/me".into(),
-            query: vec![],
-            method: None,
-            body: None,
-            paginate: false,
-        })
-        .await;
+    let reply = users_me(&mut c).await;
     let Reply::Error(e) = reply else { panic!("{reply:?}") };
     assert_eq!(e.code, ErrorCode::NeedsLogin);
     let reason = status(&mut c).await.reason.unwrap();
@@ -362,16 +357,7 @@ async fn a_401_mid_use_refreshes_once_and_retries() {
         .await
         .unwrap();
     assert!(resp.status().is_success());
-    let reply = c
-        .call(Request::Api {
-            profile: "work".into(),
-            path: "/users/me".into(),
-            query: vec![],
-            method: None,
-            body: None,
-            paginate: false,
-        })
-        .await;
+    let reply = users_me(&mut c).await;
     match reply {
         Reply::Ok(Response::Api { status, body, .. }) => {
             assert_eq!(status, 200);
