@@ -9,6 +9,7 @@ pub mod health;
 pub mod paths;
 pub mod protocol;
 pub mod sanitize;
+pub mod scopes;
 
 pub use codec::{CodecError, JsonLineCodec, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES};
 pub use health::{

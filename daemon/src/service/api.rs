@@ -111,7 +111,7 @@ impl Service {
         st.profiles
             .get(name)
             .and_then(|rt| rt.token.as_ref())
-            .is_some_and(|t| t.scopes.iter().any(|s| s == "write" || s.ends_with(".write")))
+            .is_some_and(|t| pdauth_common::scopes::grants_writing(t.scopes.iter().map(String::as_str)))
     }
 
     /// Follow every page of a wrapped list and merge it.

@@ -203,13 +203,10 @@ impl Service {
     fn scope_covers(&self, name: &str, path: &str) -> bool {
         let resource = path.trim_start_matches('/').split('/').next().unwrap_or_default();
         let st = lock(&self.state);
-        st.profiles.get(name).and_then(|rt| rt.token.as_ref()).is_some_and(|t| {
-            t.scopes.iter().any(|s| {
-                matches!(s.as_str(), "read" | "write")
-                    || s.strip_prefix(resource)
-                        .is_some_and(|rest| matches!(rest, ".read" | ".write"))
-            })
-        })
+        st.profiles
+            .get(name)
+            .and_then(|rt| rt.token.as_ref())
+            .is_some_and(|t| pdauth_common::scopes::covers_reading(t.scopes.iter().map(String::as_str), resource))
     }
 
     /// Any 401 means the token is no good, whatever the clock says: one

@@ -339,19 +339,9 @@ fn empty_words(resource: Resource, query: &ListQuery) -> String {
 pub(crate) fn problem_lines(problem: &Problem, app: &App, resource: Resource, now: i64) -> Vec<Line<'static>> {
     let profile = app.browse.profile.clone().unwrap_or_default();
     let what = resource_title(resource).to_lowercase();
-    let granted: Vec<&str> = app
-        .profiles
-        .iter()
-        .find(|p| p.name == profile)
-        .map(|p| p.scopes_granted.iter().map(String::as_str).collect())
-        .unwrap_or_default();
-    // `read`, `write` (which includes it) or the resource's own scope
-    // (`users.read`): then the refusal is about the user, not the token.
-    let own = resource.as_str();
-    let scoped = granted.iter().any(|s| {
-        matches!(*s, "read" | "write")
-            || s.strip_prefix(own)
-                .is_some_and(|rest| matches!(rest, ".read" | ".write"))
+    // A scope that covers the list: the refusal is about the user, not the token.
+    let scoped = app.profiles.iter().find(|p| p.name == profile).is_some_and(|p| {
+        pdauth_common::scopes::covers_reading(p.scopes_granted.iter().map(String::as_str), resource.as_str())
     });
     let others = app.usable_profiles().iter().any(|p| *p != profile);
     let (head, todo) = match problem.code {
