@@ -12,7 +12,7 @@ use pdauth_common::{Event, Request, Response, WireError};
 
 use super::item::Item;
 use super::table::{Fill, Problem, Table};
-use super::tables::{AnyTable, Listing, default_query, open_statuses};
+use super::tables::{AnyTable, Listing, default_query};
 use super::{App, Link, Screen, Tone};
 use crate::keymap::{Action, Quick};
 use crate::msg::{Effect, Failure};
@@ -192,43 +192,23 @@ impl App {
                 effects.push(item.request(&profile, false));
             }
         }
-        let s = table.state_mut();
-        if s.watch.is_none() && !s.asked {
-            s.asked = true;
-            effects.push(Effect::Request(Request::Watch {
-                profile: profile.clone(),
-                query: s.query.clone(),
-            }));
-        }
-        if resource == Resource::Services {
-            effects.extend(self.watch_open_counts(profile));
+        effects.extend(ask_watch(table, &profile));
+        if let Some(behind) = watched_behind(self.screen) {
+            let table = self
+                .browse
+                .tables
+                .entry(behind)
+                .or_insert_with(|| AnyTable::new(behind))
+                .get_mut();
+            // Only every open incident counts them; with a quick filter on,
+            // the counts are unknown.
+            if table.state().query == default_query(behind) {
+                effects.extend(ask_watch(table, &profile));
+            } else {
+                self.browse.open_by_service = None;
+            }
         }
         effects
-    }
-
-    /// The services screen's OPEN column stays live: every open incident is
-    /// watched behind it (the incidents screen's own list, when it holds
-    /// every open one; with a quick filter on, the counts are unknown).
-    fn watch_open_counts(&mut self, profile: String) -> Vec<Effect> {
-        let table = self
-            .browse
-            .tables
-            .entry(Resource::Incidents)
-            .or_insert_with(|| AnyTable::new(Resource::Incidents))
-            .get_mut();
-        let s = table.state_mut();
-        if s.query != default_query(Resource::Incidents) {
-            self.browse.open_by_service = None;
-            return Vec::new();
-        }
-        if s.watch.is_some() || s.asked {
-            return Vec::new();
-        }
-        s.asked = true;
-        vec![Effect::Request(Request::Watch {
-            profile,
-            query: s.query.clone(),
-        })]
     }
 
     /// Stop watching the list on screen (leaving it).
@@ -238,11 +218,8 @@ impl App {
             Some(table) => unwatch(table),
             None => Vec::new(),
         };
-        // The open incidents watched behind the services screen.
-        if self.screen == Screen::List(Resource::Services) {
-            if let Some(table) = self.browse.tables.get_mut(&Resource::Incidents) {
-                effects.extend(unwatch(table.get_mut()));
-            }
+        if let Some(table) = watched_behind(self.screen).and_then(|r| self.browse.tables.get_mut(&r)) {
+            effects.extend(unwatch(table.get_mut()));
         }
         effects
     }
@@ -349,19 +326,18 @@ impl App {
                 self.set_list_filter(String::new());
                 Vec::new()
             }
-            // `0`: back to every open incident, whatever the other quick filters.
-            Action::QuickStatus(Quick::Open) => self.requery(|q| {
-                q.filter.statuses = open_statuses();
-                q.filter.urgencies = Vec::new();
-                q.filter.user_ids = Vec::new();
-            }),
             Action::QuickStatus(quick) => self.requery(|q| {
-                q.filter.statuses = match quick {
-                    Quick::Open => open_statuses(),
-                    Quick::Triggered => vec!["triggered".into()],
-                    Quick::Acknowledged => vec!["acknowledged".into()],
-                    Quick::Resolved => vec!["resolved".into()],
-                }
+                let status = match quick {
+                    // `0`: the screen's own query, whatever the other quick filters.
+                    Quick::Open => {
+                        q.filter = default_query(Resource::Incidents).filter;
+                        return;
+                    }
+                    Quick::Triggered => "triggered",
+                    Quick::Acknowledged => "acknowledged",
+                    Quick::Resolved => "resolved",
+                };
+                q.filter.statuses = vec![status.into()];
             }),
             Action::CycleUrgency => self.requery(|q| {
                 q.filter.urgencies = match q.filter.urgencies.as_slice() {
@@ -531,8 +507,8 @@ impl App {
             .get_mut(&query.resource)
             .map(AnyTable::get_mut)
             .filter(|t| current && t.state().asked && t.state().query == query);
-        let on_screen = self.screen == Screen::List(query.resource)
-            || (query.resource == Resource::Incidents && self.screen == Screen::List(Resource::Services));
+        let on_screen =
+            self.screen == Screen::List(query.resource) || watched_behind(self.screen) == Some(query.resource);
         match (table, result) {
             (Some(table), Ok(Response::Watching { watch, page })) if on_screen => {
                 let s = table.state_mut();
@@ -626,6 +602,25 @@ fn open_counts(table: &Table<Incident>) -> HashMap<String, u32> {
         }
     }
     counts
+}
+
+/// The list watched behind `screen` besides its own: every open incident
+/// behind the services screen, for its live OPEN column.
+fn watched_behind(screen: Screen) -> Option<Resource> {
+    (screen == Screen::List(Resource::Services)).then_some(Resource::Incidents)
+}
+
+/// Ask to watch the table's query unless it is watched or asked for already.
+fn ask_watch(table: &mut dyn Listing, profile: &str) -> Option<Effect> {
+    let s = table.state_mut();
+    if s.watch.is_some() || s.asked {
+        return None;
+    }
+    s.asked = true;
+    Some(Effect::Request(Request::Watch {
+        profile: profile.to_string(),
+        query: s.query.clone(),
+    }))
 }
 
 /// Drop the table's watch (or forget the one asked for).

@@ -17,7 +17,7 @@ pub const MAX_INCIDENTS: u32 = 10_000;
 pub const MAX_OTHERS: u32 = 5_000;
 
 /// Open incidents: triggered and acknowledged, of every date.
-pub fn open_statuses() -> Vec<String> {
+fn open_statuses() -> Vec<String> {
     vec!["triggered".to_string(), "acknowledged".to_string()]
 }
 
