@@ -77,12 +77,9 @@ impl Slots {
     }
 
     /// Connections holding a slot.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.lock().live.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -120,6 +117,6 @@ mod tests {
         let e = slots.take().expect("a free slot");
         assert!(!e.evicted.is_cancelled());
         drop((a, d, e));
-        assert!(slots.is_empty());
+        assert_eq!(slots.len(), 0);
     }
 }

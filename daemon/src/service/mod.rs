@@ -274,6 +274,13 @@ impl Service {
         let _ = self.events.send(event);
     }
 
+    /// Why a profile without a token cannot get one, when it is the store's
+    /// fault: a login could not be kept either, so "log in" is no advice.
+    fn no_token_for_storage(&self, name: &str) -> Option<String> {
+        let problem = self.storage_problem.as_ref()?;
+        Some(format!("profile {name} has no token: {problem}"))
+    }
+
     fn profile_config(&self, name: &str) -> Result<ProfileConfig, WireError> {
         self.config().profiles.get(name).cloned().ok_or_else(|| {
             err(

@@ -136,10 +136,9 @@ impl Service {
         let now = self.now();
         let rt = lock(&self.state).profiles.get(name).cloned().unwrap_or_default();
         let Some(mut record) = rt.token.clone() else {
-            return Err(match &self.storage_problem {
-                Some(problem) => RefreshError::Storage(format!("profile {name} has no token: {problem}")),
-                None => RefreshError::NoToken,
-            });
+            return Err(self
+                .no_token_for_storage(name)
+                .map_or(RefreshError::NoToken, RefreshError::Storage));
         };
         match &rt.problem {
             Some(Problem::NeedsLogin(why)) => return Err(RefreshError::NeedsLogin(why.clone())),

@@ -71,12 +71,8 @@ impl Service {
             ));
         }
         let Some((rt, token)) = rt.and_then(|rt| rt.token.as_ref().map(|t| (rt, t))) else {
-            // A login could not be kept either: the store is what needs fixing.
-            if let Some(problem) = &self.storage_problem {
-                return Err(err(
-                    ErrorCode::Storage,
-                    format!("profile {name} has no token: {problem}"),
-                ));
+            if let Some(problem) = self.no_token_for_storage(name) {
+                return Err(err(ErrorCode::Storage, problem));
             }
             return Err(err(
                 ErrorCode::NeedsLogin,
