@@ -65,8 +65,10 @@ fn browse_incidents_filter_open_a_detail_and_go_back() {
 
     // Filter as you type.
     tmux.keys(&["/", "D", "i", "s", "k"]);
-    let filtered = tmux.wait_for("the filtered list", |s| s.contains("/Disk"));
-    assert!(filtered.contains("Disk 85% full"), "{filtered}");
+    // Every check waits: a capture may catch a frame half drawn.
+    let filtered = tmux.wait_for("the filtered list", |s| {
+        s.contains("/Disk") && s.contains("Disk 85% full")
+    });
     assert!(!filtered.contains("Search index lagging"), "{filtered}");
     assert!(!filtered.contains("Brand new outage"), "{filtered}");
 
@@ -113,8 +115,9 @@ fn browse_incidents_filter_open_a_detail_and_go_back() {
     tmux.keys(&[":", "se"]);
     tmux.wait_for("the suggestion", |s| s.contains(":services"));
     tmux.keys(&["Tab", "Enter"]);
-    let services = tmux.wait_for("the services", |s| s.contains("Services") && s.contains("Checkout API"));
-    assert!(services.contains("critical"), "{services}");
+    tmux.wait_for("the services", |s| {
+        s.contains("Services") && s.contains("Checkout API") && s.contains("critical")
+    });
     wait_seen(&daemon, "an Unwatch", |r| matches!(r, Request::Unwatch { .. }));
 
     tmux.keys(&[":", "nope", "Enter"]);
@@ -142,14 +145,15 @@ fn a_missing_scope_is_explained_where_it_happens() {
     let tmux = Tmux::start(&daemon.socket);
     tmux.wait_for("the open incidents", |s| s.contains("Incidents [open]"));
     tmux.keys(&[":", "users", "Enter"]);
-    let screen = tmux.wait_for("the problem", |s| s.contains("Missing scope"));
-    assert!(screen.contains(":tokens, then l"), "{screen}");
-    assert!(screen.contains("the token lacks users.read"), "{screen}");
+    tmux.wait_for("the problem", |s| {
+        s.contains("Missing scope") && s.contains(":tokens, then l") && s.contains("the token lacks users.read")
+    });
     tmux.keys(&["Escape"]);
     tmux.wait_for("the incidents again", |s| s.contains("Incidents [open]"));
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("the help", |s| s.contains("Keys: Incidents"));
-    assert!(help.contains("triggered / acknowledged / resolved"), "{help}");
+    tmux.wait_for("the help", |s| {
+        s.contains("Keys: Incidents") && s.contains("triggered / acknowledged / resolved")
+    });
     tmux.keys(&["Escape", "q"]);
     tmux.assert_exited_cleanly();
 }

@@ -243,8 +243,9 @@ fn tokens_screen_keys_help_and_quit() {
     });
 
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("the help overlay", |s| s.contains("Keys: Tokens"));
-    assert!(help.contains("log in to the selected profile"), "{help}");
+    tmux.wait_for("the help overlay", |s| {
+        s.contains("Keys: Tokens") && s.contains("log in to the selected profile")
+    });
     tmux.keys(&["?"]);
     tmux.wait_for("the help closed", |s| !s.contains("Keys: Tokens"));
 
@@ -323,8 +324,9 @@ fn missing_daemon_is_explained_and_recovered_from() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("pdauthd.sock");
     let tmux = Tmux::start(&socket);
-    let screen = tmux.wait_for("the not-running message", |s| s.contains("pdauthd is not running"));
-    assert!(screen.contains("systemctl --user start"), "{screen}");
+    tmux.wait_for("the not-running message", |s| {
+        s.contains("pdauthd is not running") && s.contains("systemctl --user start")
+    });
 
     // The daemon appears: the UI recovers by itself.
     let mut daemon = rt.block_on(FakeDaemon::start_at(&socket, State::default()));
@@ -354,8 +356,9 @@ fn revoke_asks_then_reports() {
     tmux.wait_for("the Tokens screen", |s| s.contains("work"));
     // work is last by name.
     tmux.keys(&["G", "x"]);
-    let ask = tmux.wait_for("the confirmation", |s| s.contains("Revoke work?"));
-    assert!(ask.contains("deletes the tokens from this machine"), "{ask}");
+    tmux.wait_for("the confirmation", |s| {
+        s.contains("Revoke work?") && s.contains("deletes the tokens from this machine")
+    });
     assert!(!daemon.seen().iter().any(|r| matches!(r, Request::Revoke { .. })));
     tmux.keys(&["y"]);
     tmux.wait_for("the outcome", |s| s.contains("PagerDuty confirmed the revocation"));
@@ -395,8 +398,9 @@ fn real_demo_logs_in_with_terminal_approval_and_revokes() {
         s.lines().any(|l| l.contains("demo") && l.contains("logged out"))
     });
     tmux.keys(&["l"]);
-    let dialog = tmux.wait_for("the login dialog", |s| s.contains("Waiting for approval"));
-    assert!(dialog.contains("/oauth/authorize?"), "{dialog}");
+    tmux.wait_for("the login dialog", |s| {
+        s.contains("Waiting for approval") && s.contains("/oauth/authorize?")
+    });
     tmux.keys(&["a"]);
     let screen = tmux.wait_for("the profile valid", |s| {
         s.lines().any(|l| l.contains("demo") && l.contains("valid"))
